@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the real Pulumi CLI from the Go module proxy into a cache outside the
+# repository, because no release download site is reachable here. Reused when present.
+# Prints the bin directory on stdout.
+set -euo pipefail
+
+PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
+CACHE="${INTERLOCK_CACHE:-/var/cache/interlock-ingress}"
+BIN="$CACHE/pulumi/$PULUMI_VERSION/bin"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { echo "engine: $*" >&2; }
+
+if [[ ! -x "$BIN/pulumi" ]]; then
+  command -v go >/dev/null || { log "Go >= 1.25 is required to build the Pulumi CLI"; exit 1; }
+  work="$CACHE/pulumi/build-$PULUMI_VERSION"
+  mkdir -p "$work" "$BIN"
+  cat >"$work/go.mod" <<MOD
+module local/pulumi-build
+
+go 1.25.11
+
+require github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+MOD
+  cat >"$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+GO
+  log "building pulumi $PULUMI_VERSION from the Go module proxy (first run only, several minutes)"
+  (
+    cd "$work"
+    export CGO_ENABLED=0 GOFLAGS=-mod=mod
+    go mod tidy >&2
+    go build -trimpath -tags osusergo,grpcnotrace \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      -o "$BIN/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+    mv "$BIN/pulumi.tmp" "$BIN/pulumi"
+  )
+fi
+
+echo "$BIN"
