@@ -43,4 +43,11 @@ GO
   )
 fi
 
+# The dynamic-provider plugin is a shell script shipped in @pulumi/pulumi; the engine looks for
+# it next to the CLI and needs its exec bit, which npm does not keep.
+plugin="$REPO/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+if [[ -f "$plugin" ]] && ! cmp -s "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"; then
+  install -m 0755 "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"
+fi
+
 echo "$BIN"

@@ -1,0 +1,40 @@
+import type Dockerode from "dockerode";
+
+/**
+ * Where the Swarm's Engine API is. Every field is optional: without `host` the standard
+ * DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH variables apply, as UCP's client
+ * bundle `env.sh` sets them. PEM fields are expected to arrive as Pulumi secrets.
+ */
+export interface DockerConnection {
+  /** e.g. `tcp://ucp.example.com:443` or `unix:///var/run/docker.sock`. */
+  host?: string;
+  /** Client bundle `ca.pem`. */
+  ca?: string;
+  /** Client bundle `cert.pem`. */
+  cert?: string;
+  /** Client bundle `key.pem`. */
+  key?: string;
+}
+
+/** Opens a Docker client; loads dockerode lazily so dynamic providers serialize without it. */
+export function connect(conn?: DockerConnection): Dockerode {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const Docker = require("dockerode") as typeof Dockerode;
+  if (!conn?.host) return new Docker();
+  const url = new URL(conn.host);
+  if (url.protocol === "unix:") return new Docker({ socketPath: url.pathname });
+  const tls = Boolean(conn.ca || conn.cert || conn.key);
+  return new Docker({
+    host: url.hostname,
+    port: Number(url.port) || (tls ? 2376 : 2375),
+    protocol: tls ? "https" : "http",
+    ca: conn.ca,
+    cert: conn.cert,
+    key: conn.key,
+  });
+}
+
+/** Says where a client points, for error messages (never includes key material). */
+export function describeEndpoint(conn?: DockerConnection): string {
+  return conn?.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+}

@@ -1,0 +1,181 @@
+/**
+ * NodeLabels: labels this stack puts on one Swarm node (blog step 3,
+ * `docker node update --label-add com.docker.interlock.service.cluster=dev NODE`).
+ *
+ * - check:  the node exists, is a worker when `workersOnly`, and is in `expectedCollection`
+ *           (`com.docker.ucp.access.label`, blog step 1); failures name the stack config field.
+ * - create/update: POST /nodes/{id}/update with the node's version index, retried after a re-read.
+ * - read:   the live values of the owned keys only, so a label removed by hand shows as drift.
+ * - delete: removes only the owned keys; other labels on the node are never touched.
+ * - replace: when `node` changes.
+ * Import: `{ import: "<hostname or node id>#<key>,<key>" }`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DockerConnection } from "../docker/connection";
+import * as swarm from "../docker/swarm";
+import { isNotFound } from "../docker/errors";
+import { changedPaths } from "../util/canonical";
+
+export const NODE_LABELS_PROVIDER_VERSION = "1";
+export const ACCESS_LABEL = "com.docker.ucp.access.label";
+
+export interface NodeLabelsArgs {
+  /** Node hostname (as `docker node ls` shows it) or node ID. */
+  node: pulumi.Input<string>;
+  /** Labels to own on that node. */
+  labels: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** UCP collection the node must be in, e.g. `/dev`. */
+  expectedCollection?: pulumi.Input<string>;
+  /** Refuse manager nodes (default true). */
+  workersOnly?: pulumi.Input<boolean>;
+  /** The stack config field the node came from, named in error messages. */
+  source?: pulumi.Input<string>;
+  /** Engine API endpoint; defaults to DOCKER_HOST & co. */
+  connection?: pulumi.Input<DockerConnection>;
+}
+
+export interface NodeLabelsInputs {
+  node: string;
+  labels: Record<string, string>;
+  expectedCollection?: string;
+  workersOnly?: boolean;
+  source?: string;
+  connection?: DockerConnection;
+  providerVersion?: string;
+}
+
+export interface NodeLabelsOutputs extends NodeLabelsInputs {
+  nodeId: string;
+  hostname: string;
+}
+
+function ownedKeys(id: string, props?: Partial<NodeLabelsOutputs>): string[] {
+  if (props?.labels) return Object.keys(props.labels);
+  const [, keys] = id.split("#");
+  return keys ? keys.split(",").filter(Boolean) : [];
+}
+
+export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs, NodeLabelsOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const field = news.source ?? "node";
+    if (typeof news.node !== "string" || !news.node) {
+      failures.push({ property: "node", reason: `${field}: a node hostname or ID is required` });
+    }
+    for (const [k, v] of Object.entries(news.labels ?? {})) {
+      if (!k || /\s/.test(k)) failures.push({ property: "labels", reason: `label key ${JSON.stringify(k)} is not a valid label key` });
+      if (typeof v !== "string") failures.push({ property: "labels", reason: `label ${k} must be a string, got ${typeof v}` });
+    }
+    if (failures.length || !news.node) return { inputs: news, failures };
+    let nodes;
+    try {
+      nodes = await swarm.listNodes(swarm.connect(news.connection), news.connection);
+    } catch (err) {
+      return { inputs: news, failures: [{ property: "connection", reason: (err as Error).message }] };
+    }
+    const node = swarm.findNode(nodes, news.node);
+    if (!node) {
+      const known = nodes.map((n) => n.Description?.Hostname).filter(Boolean).join(", ");
+      failures.push({
+        property: "node",
+        reason: `${field}: node "${news.node}" is not in the swarm; use one of: ${known}`,
+      });
+      return { inputs: news, failures };
+    }
+    if ((news.workersOnly ?? true) && node.Spec.Role === "manager") {
+      failures.push({
+        property: "node",
+        reason: `${field}: node "${news.node}" is a manager, but ingress nodes must be workers; pick a worker node or set workersOnly: false`,
+      });
+    }
+    const collection = node.Spec.Labels?.[ACCESS_LABEL];
+    if (news.expectedCollection && collection !== news.expectedCollection) {
+      failures.push({
+        property: "expectedCollection",
+        reason:
+          `${field}: node "${news.node}" is in collection ${JSON.stringify(collection ?? "(none)")} ` +
+          `(${ACCESS_LABEL}), not "${news.expectedCollection}"; move the node to that collection in UCP ` +
+          `or list a node of that collection`,
+      });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    // The engine shows per-key changes from the inputs themselves (labels.<key>); the
+    // provider decides whether anything changes and what forces a replacement.
+    const replaces = olds.node !== news.node ? ["node"] : [];
+    const changes =
+      replaces.length > 0 ||
+      changedPaths(olds.labels ?? {}, news.labels ?? {}).length > 0 ||
+      olds.expectedCollection !== news.expectedCollection ||
+      olds.workersOnly !== news.workersOnly;
+    return { changes, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const docker = swarm.connect(inputs.connection);
+    const node = swarm.findNode(await swarm.listNodes(docker, inputs.connection), inputs.node);
+    if (!node) throw new Error(`NodeLabels: node "${inputs.node}" is not in the swarm`);
+    const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => ({ ...labels, ...inputs.labels }));
+    return { id: node.ID, outs: { ...inputs, nodeId: node.ID, hostname: updated.Description?.Hostname ?? inputs.node } };
+  },
+
+  async update(id, olds, news) {
+    const docker = swarm.connect(news.connection);
+    const nodeId = olds.nodeId ?? id;
+    const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
+      for (const key of Object.keys(olds.labels ?? {})) if (!(key in news.labels)) delete labels[key];
+      return { ...labels, ...news.labels };
+    });
+    return { outs: { ...news, nodeId, hostname: updated.Description?.Hostname ?? olds.hostname } };
+  },
+
+  async delete(id, props) {
+    try {
+      await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) => {
+        for (const key of Object.keys(props.labels ?? {})) delete labels[key];
+        return labels;
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err; // a node that left the swarm has no labels left to remove
+    }
+  },
+
+  async read(id, props) {
+    const [ref] = id.split("#");
+    const nodes = await swarm.listNodes(swarm.connect(props?.connection), props?.connection);
+    const node = swarm.findNode(nodes, props?.nodeId ?? ref) ?? swarm.findNode(nodes, ref);
+    if (!node) return {};
+    const live = node.Spec.Labels ?? {};
+    const labels: Record<string, string> = {};
+    for (const key of ownedKeys(id, props)) if (live[key] !== undefined) labels[key] = live[key];
+    const outs: NodeLabelsOutputs = {
+      ...(props as NodeLabelsOutputs),
+      node: props?.node ?? ref,
+      labels,
+      nodeId: node.ID,
+      hostname: node.Description?.Hostname ?? ref,
+    };
+    const { nodeId: _n, hostname: _h, ...inputs } = outs;
+    return { id: node.ID, props: outs, inputs: inputs as NodeLabelsOutputs };
+  },
+};
+
+/** Labels owned by this stack on one Swarm node. */
+export class NodeLabels extends pulumi.dynamic.Resource {
+  declare public readonly nodeId: pulumi.Output<string>;
+  declare public readonly hostname: pulumi.Output<string>;
+  declare public readonly labels: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: NodeLabelsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      nodeLabelsProvider,
+      name,
+      { nodeId: undefined, hostname: undefined, providerVersion: NODE_LABELS_PROVIDER_VERSION, ...args },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "swarm",
+      "NodeLabels",
+    );
+  }
+}

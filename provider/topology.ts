@@ -1,0 +1,167 @@
+/**
+ * The typed stack config that both the Interlock side and the AWS side are derived from, so
+ * that ports, nodes and environment names cannot disagree between them. Parsing is pure:
+ * every problem is reported with the config key that holds it and how to fix it.
+ */
+
+export const CONFIG_NAMESPACE = "interlock-ingress";
+export const SERVICE_CLUSTER_LABEL = "com.docker.interlock.service.cluster";
+
+export type PublishMode = "ingress" | "host";
+
+/** One Interlock service cluster and the ingress nodes that carry its proxies. */
+export interface EnvironmentSpec {
+  name: string;
+  /** UCP collection of the environment's nodes and networks, `/<name>` by default. */
+  collection: string;
+  /** Hostnames (EC2 private DNS names) of the nodes dedicated to this environment's proxies. */
+  ingressNodes: string[];
+  publishMode: PublishMode;
+  publishedPort: number;
+  publishedSSLPort: number;
+  proxyReplicas: number;
+  /** Other `[Extensions.<env>]` keys and sub-tables, merged over the template section. */
+  overrides: Record<string, unknown>;
+}
+
+/** How the Interlock config is rolled out. */
+export interface InterlockSettings {
+  /** Section every environment inherits its other keys from (UCP's `default`). */
+  template: string;
+  /** Drop the template section from the config, as the blog does when it renames it. */
+  replaceTemplate: boolean;
+  /** Config versions (`com.docker.ucp.interlock.conf-N`) to keep. */
+  keepVersions: number;
+  /** Remove extension/proxy services whose section is gone (the blog's NOTE). */
+  removeStaleServices: boolean;
+  /** Bound on waiting for rollout and for every cluster's services to converge. */
+  verifyTimeoutSeconds: number;
+  /** Refuse manager nodes as ingress nodes. */
+  workersOnly: boolean;
+}
+
+export interface Topology {
+  environments: EnvironmentSpec[];
+  interlock: InterlockSettings;
+}
+
+export const DEFAULT_INTERLOCK: InterlockSettings = {
+  template: "default",
+  replaceTemplate: true,
+  keepVersions: 5,
+  removeStaleServices: true,
+  verifyTimeoutSeconds: 300,
+  workersOnly: true,
+};
+
+export class TopologyError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
+    this.name = "TopologyError";
+  }
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+function isPort(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return Boolean(v) && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Parses `interlock-ingress:environments` and `interlock-ingress:interlock`; throws TopologyError. */
+export function parseTopology(raw: { environments?: unknown; interlock?: unknown }): Topology {
+  const problems: string[] = [];
+  const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
+
+  const environments: EnvironmentSpec[] = [];
+  if (!isRecord(raw.environments) || !Object.keys(raw.environments).length) {
+    problems.push(
+      `${key("environments")}: no environment is configured; add one such as ` +
+        `{dev: {ingressNodes: [<hostname>], publishedPort: 8082, publishedSSLPort: 8445}}`,
+    );
+  } else {
+    for (const [name, value] of Object.entries(raw.environments)) {
+      const at = `${key("environments")}.${name}`;
+      if (!NAME.test(name)) {
+        problems.push(`${at}: "${name}" is not a usable environment name; use lower-case letters, digits and dashes`);
+        continue;
+      }
+      if (!isRecord(value)) {
+        problems.push(`${at}: expected a table with ingressNodes, publishedPort and publishedSSLPort`);
+        continue;
+      }
+      const nodes = value.ingressNodes;
+      if (!Array.isArray(nodes) || nodes.length === 0 || nodes.some((n) => typeof n !== "string" || !n)) {
+        problems.push(`${at}.ingressNodes: list at least one node hostname, e.g. [ip-10-0-1-5.us-west-2.compute.internal]`);
+      } else if (new Set(nodes).size !== nodes.length) {
+        problems.push(`${at}.ingressNodes: a node is listed twice; list each node once`);
+      }
+      for (const port of ["publishedPort", "publishedSSLPort"] as const) {
+        if (!isPort(value[port])) {
+          problems.push(`${at}.${port}: ${JSON.stringify(value[port] ?? null)} is not a port number (1-65535); set it, e.g. ${port === "publishedPort" ? 8082 : 8445}`);
+        }
+      }
+      if (isPort(value.publishedPort) && value.publishedPort === value.publishedSSLPort) {
+        problems.push(`${at}: publishedPort and publishedSSLPort are both ${value.publishedPort}; give HTTP and HTTPS different ports`);
+      }
+      const mode = value.publishMode ?? "ingress";
+      if (mode !== "ingress" && mode !== "host") {
+        problems.push(`${at}.publishMode: ${JSON.stringify(mode)} is not "ingress" or "host"`);
+      }
+      const nodeCount = Array.isArray(nodes) ? nodes.length : 0;
+      const replicas = value.proxyReplicas ?? nodeCount;
+      if (!Number.isInteger(replicas) || (replicas as number) < 1) {
+        problems.push(`${at}.proxyReplicas: ${JSON.stringify(replicas)} is not a whole number of at least 1`);
+      }
+      if (value.overrides !== undefined && !isRecord(value.overrides)) {
+        problems.push(`${at}.overrides: expected a table of [Extensions.${name}] keys`);
+      }
+      const collection = value.collection ?? `/${name}`;
+      if (typeof collection !== "string" || !collection.startsWith("/")) {
+        problems.push(`${at}.collection: ${JSON.stringify(collection)} is not a UCP collection path such as /${name}`);
+      }
+      environments.push({
+        name,
+        collection: collection as string,
+        ingressNodes: (Array.isArray(nodes) ? nodes : []) as string[],
+        publishMode: mode as PublishMode,
+        publishedPort: value.publishedPort as number,
+        publishedSSLPort: value.publishedSSLPort as number,
+        proxyReplicas: replicas as number,
+        overrides: (isRecord(value.overrides) ? value.overrides : {}) as Record<string, unknown>,
+      });
+    }
+  }
+
+  const interlock = { ...DEFAULT_INTERLOCK };
+  if (raw.interlock !== undefined) {
+    if (!isRecord(raw.interlock)) {
+      problems.push(`${key("interlock")}: expected a table, e.g. {template: default, keepVersions: 5}`);
+    } else {
+      for (const [k, v] of Object.entries(raw.interlock)) {
+        const at = `${key("interlock")}.${k}`;
+        if (!(k in DEFAULT_INTERLOCK)) {
+          problems.push(`${at}: unknown setting; known: ${Object.keys(DEFAULT_INTERLOCK).join(", ")}`);
+          continue;
+        }
+        const expected = typeof (DEFAULT_INTERLOCK as unknown as Record<string, unknown>)[k];
+        if (typeof v !== expected) {
+          problems.push(`${at}: expected a ${expected}, got ${JSON.stringify(v)}`);
+          continue;
+        }
+        (interlock as unknown as Record<string, unknown>)[k] = v;
+      }
+      if (!Number.isInteger(interlock.keepVersions) || interlock.keepVersions < 2) {
+        problems.push(`${key("interlock")}.keepVersions: keep at least 2 versions so a rollback target always exists`);
+      }
+      if (!(interlock.verifyTimeoutSeconds > 0)) {
+        problems.push(`${key("interlock")}.verifyTimeoutSeconds: must be a positive number of seconds`);
+      }
+    }
+  }
+  if (problems.length) throw new TopologyError(problems);
+  return { environments, interlock };
+}

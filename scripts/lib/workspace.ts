@@ -1,0 +1,63 @@
+/**
+ * Runs the real Pulumi engine offline: the CLI built by scripts/engine.sh, a file backend
+ * under .state/, no update checks and no plugin downloads. The program runs inline through
+ * the Automation API, which needs no `pulumi-language-nodejs` (the Go module proxy does not
+ * serve that module, so it cannot be built here).
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ingressProgram } from "../../stacks/program";
+
+export const REPO = path.resolve(__dirname, "../..");
+export const STATE_DIR = path.join(REPO, ".state");
+export const LAB_STACK = "lab";
+/** Only the lab stack has a default passphrase: its state holds nothing worth hiding. */
+export const LAB_PASSPHRASE = "interlock-ingress-lab";
+export const LAB_DOCKER_HOST = "unix:///run/interlock-lab/m0.sock";
+
+let binDir: string | undefined;
+
+/** The directory holding `pulumi` and `pulumi-resource-pulumi-nodejs`, built on first use. */
+export function engineBinDir(): string {
+  if (binDir) return binDir;
+  binDir = process.env.PULUMI_BIN_DIR ??
+    execFileSync("bash", [path.join(REPO, "scripts/engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  return binDir;
+}
+
+/** Environment for every engine run of `stackName`. */
+export function engineEnv(stackName: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(STATE_DIR, "backend")}`,
+    PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(STATE_DIR, "pulumi-home"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PATH: `${engineBinDir()}:${process.env.PATH}`,
+  };
+  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? (stackName === LAB_STACK ? LAB_PASSPHRASE : undefined);
+  if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+  else if (!process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    throw new Error(`stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for its secrets`);
+  }
+  const dockerHost = process.env.DOCKER_HOST ?? (stackName === LAB_STACK ? LAB_DOCKER_HOST : undefined);
+  if (dockerHost) env.DOCKER_HOST = dockerHost;
+  return env;
+}
+
+/** Selects (or creates) a stack of this project, with the program run inline. */
+export async function openStack(stackName: string): Promise<Stack> {
+  const env = engineEnv(stackName);
+  for (const dir of [STATE_DIR, env.PULUMI_HOME]) fs.mkdirSync(dir, { recursive: true });
+  if (env.PULUMI_BACKEND_URL.startsWith("file://")) {
+    fs.mkdirSync(env.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
+  }
+  // The runner and the providers it starts read DOCKER_HOST from this process too.
+  for (const key of ["DOCKER_HOST", "PATH"]) if (env[key]) process.env[key] = env[key];
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()) });
+  return LocalWorkspace.createOrSelectStack(
+    { stackName, projectName: "interlock-ingress", program: ingressProgram },
+    { workDir: REPO, pulumiCommand, envVars: env },
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * The Pulumi program: the blog's steps 1-8 per environment from one typed stack config,
+ * and the AWS edge when the stack configures one. Exported as a function so the offline
+ * runner (scripts/stack.ts) can run it inline through the Automation API.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL } from "../provider/topology";
+import { NodeLabels } from "../provider/swarm/nodeLabels";
+import type { DockerConnection } from "../provider/docker/connection";
+
+export async function ingressProgram(): Promise<Record<string, unknown>> {
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const topology = parseTopology({
+    environments: config.getObject("environments"),
+    interlock: config.getObject("interlock"),
+  });
+  const docker = config.getSecretObject<DockerConnection>("docker");
+
+  const nodeLabels: Record<string, NodeLabels[]> = {};
+  for (const env of topology.environments) {
+    nodeLabels[env.name] = env.ingressNodes.map(
+      (node, i) =>
+        new NodeLabels(`${env.name}-ingress-${i}`, {
+          node,
+          labels: { [SERVICE_CLUSTER_LABEL]: env.name },
+          expectedCollection: env.collection,
+          workersOnly: topology.interlock.workersOnly,
+          source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
+          connection: docker,
+        }),
+    );
+  }
+
+  return {
+    ingressNodes: Object.fromEntries(
+      Object.entries(nodeLabels).map(([env, labels]) => [env, labels.map((l) => l.hostname)]),
+    ),
+  };
+}
