@@ -1,0 +1,57 @@
+/** The parts of Interlock's core config.toml this project reads (see shared reference §2). */
+
+/** One `[Extensions.<name>]` table: a service cluster (extension + proxy service pair). */
+export interface ExtensionSection {
+  Image?: string;
+  Args?: string[];
+  ServiceName?: string;
+  ServiceCluster?: string;
+  ProxyImage?: string;
+  ProxyServiceName?: string;
+  ProxyReplicas?: number;
+  PublishMode?: string;
+  PublishedPort?: number;
+  PublishedSSLPort?: number;
+  TargetPort?: number;
+  TargetSSLPort?: number;
+  Constraints?: string[];
+  ProxyConstraints?: string[];
+  ConfigServiceName?: string;
+  Labels?: Record<string, string>;
+  ContainerLabels?: Record<string, string>;
+  ProxyLabels?: Record<string, string>;
+  ProxyContainerLabels?: Record<string, string>;
+  Config?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The whole core config: top-level keys plus the extension tables. */
+export interface CoreConfig {
+  Extensions?: Record<string, ExtensionSection>;
+  [key: string]: unknown;
+}
+
+export const CORE_SERVICE = "ucp-interlock";
+export const CONFIG_PREFIX = "com.docker.ucp.interlock.conf-";
+export const CONFIG_TARGET = "/config.toml";
+export const PROXY_SERVICE_PREFIX = "ucp-interlock-proxy";
+export const EXTENSION_SERVICE_PREFIX = "ucp-interlock-extension";
+
+/** Labels this project puts on the config objects it creates. */
+export const LABEL_HASH = "com.docker.interlock-ingress.hash";
+export const LABEL_STACK = "com.docker.interlock-ingress.stack";
+export const LABEL_OWNERS = "com.docker.interlock-ingress.owners";
+
+/** N of `com.docker.ucp.interlock.conf-N`, or undefined for any other name. */
+export function configVersion(name: string): number | undefined {
+  if (!name.startsWith(CONFIG_PREFIX)) return undefined;
+  const n = Number(name.slice(CONFIG_PREFIX.length));
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Every service name a section makes the core create. */
+export function serviceNames(section: ExtensionSection): string[] {
+  return [section.ServiceName, section.ProxyServiceName, section.ConfigServiceName].filter(
+    (n): n is string => typeof n === "string" && n.length > 0,
+  );
+}
