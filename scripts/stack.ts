@@ -16,6 +16,9 @@ async function main(argv: string[]): Promise<number> {
       await stack.preview({ onOutput, diff: argv.includes("--diff") });
       return 0;
     case "up": {
+      // As the pulumi CLI does: a preview first, so that invalid config fails before any
+      // resource changes (the Automation API's up skips it).
+      await stack.preview({ onOutput, diff: argv.includes("--diff") });
       const result = await stack.up({ onOutput, diff: argv.includes("--diff") });
       printOutputs(result.outputs);
       return 0;

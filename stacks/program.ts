@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL } from "../provider/topology";
 import { NodeLabels } from "../provider/swarm/nodeLabels";
+import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
 
 export async function ingressProgram(): Promise<Record<string, unknown>> {
@@ -31,9 +32,22 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     );
   }
 
+  const interlock = new InterlockConfig(
+    "interlock",
+    {
+      stack: pulumi.getStack(),
+      environments: topology.environments,
+      settings: topology.interlock,
+      connection: docker,
+    },
+    { dependsOn: Object.values(nodeLabels).flat() },
+  );
+
   return {
     ingressNodes: Object.fromEntries(
       Object.entries(nodeLabels).map(([env, labels]) => [env, labels.map((l) => l.hostname)]),
     ),
+    interlockConfig: interlock.configName,
+    clusters: interlock.clusters,
   };
 }

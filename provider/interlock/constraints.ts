@@ -43,7 +43,7 @@ export function parseConstraint(text: string): Constraint | { error: string } {
   return { key, op: op as Constraint["op"], value };
 }
 
-function valueOf(node: NodeView, key: string): string | undefined {
+function constraintValue(node: NodeView, key: string): string | undefined {
   switch (key) {
     case "node.id":
       return node.id;
@@ -66,7 +66,7 @@ export function satisfies(node: NodeView, constraints: string[]): boolean {
   return constraints.every((text) => {
     const c = parseConstraint(text);
     if ("error" in c) return false;
-    const actual = valueOf(node, c.key);
+    const actual = constraintValue(node, c.key);
     const equal = actual !== undefined && actual.toLowerCase() === c.value.toLowerCase();
     return c.op === "==" ? equal : !equal;
   });

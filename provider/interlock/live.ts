@@ -1,0 +1,134 @@
+/**
+ * Reading the Interlock config that is live on the cluster (blog step 4) and the Swarm
+ * objects around it, through the Engine API.
+ */
+import type Dockerode from "dockerode";
+import { engineMessage, isNotFound } from "../docker/errors";
+import { SwarmNode } from "../docker/swarm";
+import { NodeView } from "./constraints";
+import { CONFIG_PREFIX, CONFIG_TARGET, configVersion, CoreConfig, CORE_SERVICE } from "./schema";
+import { parseCoreConfig } from "./toml";
+
+export interface ConfigRef {
+  File?: { Name: string; UID?: string; GID?: string; Mode?: number };
+  ConfigID: string;
+  ConfigName: string;
+}
+
+export interface CoreService {
+  ID: string;
+  Version: { Index: number };
+  Spec: {
+    Name: string;
+    Labels?: Record<string, string>;
+    TaskTemplate: { ContainerSpec: { Configs?: ConfigRef[]; [k: string]: unknown }; [k: string]: unknown };
+    UpdateConfig?: Record<string, unknown>;
+    [k: string]: unknown;
+  };
+  PreviousSpec?: CoreService["Spec"];
+  UpdateStatus?: { State?: string; StartedAt?: string; CompletedAt?: string; Message?: string };
+}
+
+export interface LiveConfig {
+  service: CoreService;
+  /** The config object mounted at /config.toml. */
+  ref: ConfigRef;
+  version: number;
+  text: string;
+  config: CoreConfig;
+  labels: Record<string, string>;
+}
+
+export async function inspectCoreService(docker: Dockerode, name = CORE_SERVICE): Promise<CoreService> {
+  try {
+    return (await docker.getService(name).inspect()) as CoreService;
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new Error(
+        `service ${name} does not exist: enable layer-7 routing in UCP first (Admin Settings → Layer 7 Routing → Enable Layer 7 Routing)`,
+      );
+    }
+    throw err;
+  }
+}
+
+export function mountedConfig(service: CoreService): ConfigRef {
+  const refs = service.Spec.TaskTemplate.ContainerSpec.Configs ?? [];
+  const ref = refs.find((r) => r.File?.Name === CONFIG_TARGET) ?? refs[0];
+  if (!ref) throw new Error(`service ${service.Spec.Name} has no config mounted at ${CONFIG_TARGET}`);
+  return ref;
+}
+
+/** The config object's text and labels. */
+export async function readConfigObject(docker: Dockerode, id: string): Promise<{ text: string; labels: Record<string, string> }> {
+  const info = (await docker.getConfig(id).inspect()) as { Spec: { Data: string; Labels?: Record<string, string> } };
+  return { text: Buffer.from(info.Spec.Data, "base64").toString("utf8"), labels: info.Spec.Labels ?? {} };
+}
+
+/** The config mounted on ucp-interlock now, parsed; malformed TOML is reported by name and line. */
+export async function readLiveConfig(docker: Dockerode, serviceName = CORE_SERVICE): Promise<LiveConfig> {
+  const service = await inspectCoreService(docker, serviceName);
+  const ref = mountedConfig(service);
+  const { text, labels } = await readConfigObject(docker, ref.ConfigID);
+  let config: CoreConfig;
+  try {
+    config = parseCoreConfig(text, `the live Interlock config ${ref.ConfigName}`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; fix it by hand (docker config create + service update) before this stack can merge into it`);
+  }
+  return { service, ref, version: configVersion(ref.ConfigName) ?? 0, text, config, labels };
+}
+
+export interface ConfigObject {
+  ID: string;
+  name: string;
+  version: number;
+  labels: Record<string, string>;
+}
+
+/** Every `com.docker.ucp.interlock.conf-N`, oldest first. */
+export async function listCoreConfigs(docker: Dockerode): Promise<ConfigObject[]> {
+  const configs = (await docker.listConfigs({ filters: { name: [CONFIG_PREFIX] } })) as Array<{
+    ID: string;
+    Spec: { Name: string; Labels?: Record<string, string> };
+  }>;
+  return configs
+    .map((c) => ({ ID: c.ID, name: c.Spec.Name, version: configVersion(c.Spec.Name), labels: c.Spec.Labels ?? {} }))
+    .filter((c): c is ConfigObject => c.version !== undefined)
+    .sort((a, b) => a.version - b.version);
+}
+
+export function toNodeView(n: SwarmNode): NodeView {
+  return {
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID,
+    role: n.Spec.Role ?? "worker",
+    os: n.Description?.Platform?.OS ?? "linux",
+    arch: n.Description?.Platform?.Architecture ?? "x86_64",
+    labels: { ...(n.Spec.Labels ?? {}) },
+    engineLabels: { ...(n.Description?.Engine?.Labels ?? {}) },
+  };
+}
+
+/** Removes a service; one that is already gone counts as removed. */
+export async function removeService(docker: Dockerode, name: string): Promise<boolean> {
+  try {
+    await docker.getService(name).remove();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw new Error(`removing service ${name} failed: ${engineMessage(err)}`);
+  }
+}
+
+/** Demultiplexes a non-TTY container log (8-byte frame headers) into text. */
+export function demuxLogs(buf: Buffer): string {
+  const chunks: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0)) {
+    const size = buf.readUInt32BE(i + 4);
+    chunks.push(buf.subarray(i + 8, i + 8 + size).toString("utf8"));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString("utf8") : chunks.join("");
+}

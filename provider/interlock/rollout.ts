@@ -1,0 +1,279 @@
+/**
+ * Rolling a new Interlock config out the way UCP requires (blog steps 6-7): a new immutable
+ * config object `conf-<N+1>`, swapped onto ucp-interlock with update-failure-action rollback,
+ * under Swarm's optimistic concurrency. When Swarm rolls back (or pauses), the previous config
+ * stays (or is put back) mounted, the orphaned object is removed, and the error carries the
+ * failed task's error and the tail of its container log.
+ */
+import type Dockerode from "dockerode";
+import { deepEqual, contentHash } from "../util/canonical";
+import { engineMessage, isConflict, isNotFound, isOutOfSequence } from "../docker/errors";
+import { VERSION_RETRIES } from "../docker/swarm";
+import {
+  ConfigRef,
+  CoreService,
+  demuxLogs,
+  inspectCoreService,
+  listCoreConfigs,
+  LiveConfig,
+  mountedConfig,
+  readLiveConfig,
+} from "./live";
+import { CONFIG_PREFIX, CONFIG_TARGET, CoreConfig, CORE_SERVICE, LABEL_HASH, LABEL_OWNERS, LABEL_STACK } from "./schema";
+import { stringifyCoreConfig } from "./toml";
+
+export type Reporter = (message: string) => void;
+
+export interface RolloutOptions {
+  /** The config to write, given the live one; called again after every concurrent change. */
+  merge: (live: LiveConfig) => CoreConfig;
+  /** Owner label of the new object: which stack owns which sections. */
+  owners: (live: LiveConfig) => Record<string, string[]>;
+  stack: string;
+  timeoutMs: number;
+  report: Reporter;
+  serviceName?: string;
+  pollMs?: number;
+}
+
+export interface RolloutResult {
+  changed: boolean;
+  configName: string;
+  version: number;
+  config: CoreConfig;
+}
+
+const FAILED_STATES = ["rollback_started", "rollback_completed", "rollback_paused", "paused"];
+
+export class RolloutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RolloutError";
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<RolloutResult> {
+  const serviceName = opts.serviceName ?? CORE_SERVICE;
+  for (let attempt = 0; ; attempt++) {
+    const live = await readLiveConfig(docker, serviceName);
+    const desired = opts.merge(live);
+    if (deepEqual(desired, live.config)) {
+      return { changed: false, configName: live.ref.ConfigName, version: live.version, config: live.config };
+    }
+    const text = stringifyCoreConfig(desired);
+    const existing = await listCoreConfigs(docker);
+    const version = Math.max(live.version, ...existing.map((c) => c.version)) + 1;
+    const name = `${CONFIG_PREFIX}${version}`;
+    let configId: string;
+    try {
+      const created = (await docker.createConfig({
+        Name: name,
+        Labels: {
+          [LABEL_HASH]: contentHash(desired),
+          [LABEL_STACK]: opts.stack,
+          [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
+        },
+        Data: Buffer.from(text, "utf8").toString("base64"),
+      })) as { id?: string; ID?: string };
+      configId = (created.id ?? created.ID)!;
+    } catch (err) {
+      // Another writer took this number first: start again from what is live now.
+      if (isConflict(err) && attempt < VERSION_RETRIES) continue;
+      throw err;
+    }
+
+    const spec = swapSpec(live.service, { ConfigID: configId, ConfigName: name, File: live.ref.File });
+    const startedAt = Date.now();
+    try {
+      await docker.getService(live.service.ID).update({ _query: { version: live.service.Version.Index }, _body: spec });
+    } catch (err) {
+      await removeConfig(docker, configId);
+      if (isOutOfSequence(err) && attempt < VERSION_RETRIES) {
+        opts.report(`ucp-interlock changed while ${name} was prepared; re-reading and merging again`);
+        continue;
+      }
+      throw new RolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
+    }
+    opts.report(`swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`);
+    await waitForRollout(docker, serviceName, { configId, name, previous: live.ref, startedAt }, opts);
+    return { changed: true, configName: name, version, config: desired };
+  }
+}
+
+/** The service spec with the /config.toml config replaced and rollback on failure. */
+function swapSpec(service: CoreService, next: ConfigRef): CoreService["Spec"] {
+  const spec = JSON.parse(JSON.stringify(service.Spec)) as CoreService["Spec"];
+  const refs = spec.TaskTemplate.ContainerSpec.Configs ?? [];
+  const file = next.File ?? { Name: CONFIG_TARGET, UID: "0", GID: "0", Mode: 292 };
+  spec.TaskTemplate.ContainerSpec.Configs = [
+    ...refs.filter((r) => (r.File?.Name ?? CONFIG_TARGET) !== file.Name),
+    { File: file, ConfigID: next.ConfigID, ConfigName: next.ConfigName },
+  ];
+  spec.UpdateConfig = { ...(spec.UpdateConfig ?? {}), FailureAction: "rollback" };
+  return spec;
+}
+
+interface Swap {
+  configId: string;
+  name: string;
+  previous: ConfigRef;
+  startedAt: number;
+}
+
+async function waitForRollout(docker: Dockerode, serviceName: string, swap: Swap, opts: RolloutOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const poll = opts.pollMs ?? 1000;
+  let lastState = "";
+  let lastReport = 0;
+  while (Date.now() < deadline) {
+    const service = await inspectCoreService(docker, serviceName);
+    const status = service.UpdateStatus;
+    const fresh = status?.StartedAt ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000 : false;
+    const state = fresh ? status?.State ?? "" : "";
+    if (state !== lastState || Date.now() - lastReport > 15_000) {
+      opts.report(`${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`);
+      lastState = state;
+      lastReport = Date.now();
+    }
+    if (state === "completed" && mountedConfig(service).ConfigID === swap.configId) {
+      if (await runningWith(docker, serviceName, swap.configId)) return;
+    }
+    if (FAILED_STATES.includes(state)) {
+      throw await failRollout(docker, serviceName, service, swap, opts);
+    }
+    await sleep(poll);
+  }
+  const service = await inspectCoreService(docker, serviceName);
+  throw await failRollout(docker, serviceName, service, swap, opts, "did not converge within the timeout");
+}
+
+async function runningWith(docker: Dockerode, serviceName: string, configId: string): Promise<boolean> {
+  const tasks = await serviceTasks(docker, serviceName);
+  return tasks.some(
+    (t) =>
+      t.DesiredState === "running" &&
+      t.Status?.State === "running" &&
+      (t.Spec?.ContainerSpec?.Configs ?? []).some((c) => c.ConfigID === configId),
+  );
+}
+
+interface Task {
+  ID: string;
+  DesiredState?: string;
+  CreatedAt?: string;
+  Spec?: { ContainerSpec?: { Configs?: ConfigRef[] } };
+  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+}
+
+async function serviceTasks(docker: Dockerode, serviceName: string): Promise<Task[]> {
+  return (await docker.listTasks({ filters: { service: [serviceName] } })) as Task[];
+}
+
+/**
+ * Brings the service back to the previous config when Swarm paused instead of rolling back,
+ * waits for the rollback, removes the orphaned config, and explains what failed.
+ */
+async function failRollout(
+  docker: Dockerode,
+  serviceName: string,
+  service: CoreService,
+  swap: Swap,
+  opts: RolloutOptions,
+  why?: string,
+): Promise<RolloutError> {
+  const state = service.UpdateStatus?.State ?? "unknown";
+  if (state === "paused" || mountedConfig(service).ConfigID === swap.configId) {
+    opts.report(`${serviceName}: update ${why ?? state}; rolling back to ${swap.previous.ConfigName}`);
+    try {
+      const fresh = await inspectCoreService(docker, serviceName);
+      await docker.getService(fresh.ID).update({
+        _query: { version: fresh.Version.Index, rollback: "previous" },
+        _body: fresh.Spec,
+      });
+    } catch (err) {
+      opts.report(`${serviceName}: rollback request failed: ${engineMessage(err)}`);
+    }
+  }
+  const diagnosis = await diagnose(docker, serviceName, swap.configId);
+  const deadline = Date.now() + Math.max(60_000, opts.timeoutMs / 2);
+  let now = service;
+  while (Date.now() < deadline) {
+    now = await inspectCoreService(docker, serviceName);
+    const mounted = mountedConfig(now).ConfigID;
+    const settled = ["rollback_completed", "completed"].includes(now.UpdateStatus?.State ?? "");
+    if (mounted !== swap.configId && settled) break;
+    await sleep(opts.pollMs ?? 1000);
+  }
+  const mounted = mountedConfig(now);
+  const removed = mounted.ConfigID !== swap.configId && (await removeConfig(docker, swap.configId));
+  const lines = [
+    `Interlock config rollout of ${swap.name} failed (${why ?? `Swarm update state ${state}`}).`,
+    mounted.ConfigID === swap.configId
+      ? `${serviceName} still references ${swap.name}; check it with: docker service inspect ${serviceName}`
+      : `${serviceName} runs ${mounted.ConfigName} again; nothing was lost.`,
+    diagnosis.taskError ? `Task error: ${diagnosis.taskError}` : "",
+    diagnosis.log ? `Container log (tail):\n${diagnosis.log}` : "",
+    removed ? `The unused ${swap.name} was removed.` : "",
+  ];
+  return new RolloutError(lines.filter(Boolean).join("\n"));
+}
+
+async function diagnose(docker: Dockerode, serviceName: string, configId: string): Promise<{ taskError?: string; log?: string }> {
+  const tasks = (await serviceTasks(docker, serviceName))
+    .filter((t) => (t.Spec?.ContainerSpec?.Configs ?? []).some((c) => c.ConfigID === configId))
+    .filter((t) => ["failed", "rejected", "shutdown", "complete"].includes(t.Status?.State ?? ""))
+    .sort((a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""));
+  const failed = tasks.find((t) => t.Status?.Err) ?? tasks[0];
+  if (!failed) return {};
+  const exit = failed.Status?.ContainerStatus?.ExitCode;
+  const taskError = [failed.Status?.Err, exit !== undefined ? `exit code ${exit}` : ""].filter(Boolean).join(", ");
+  const containerId = failed.Status?.ContainerStatus?.ContainerID;
+  let log: string | undefined;
+  if (containerId) {
+    try {
+      const raw = (await docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+      log = demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trim();
+    } catch {
+      // The container may be on another node the API cannot reach; the service log has it too.
+    }
+  }
+  if (!log) {
+    try {
+      const raw = (await docker.getService(serviceName).logs({ stdout: true, stderr: true, tail: 50, follow: false } as never)) as unknown as Buffer;
+      log = demuxLogs(raw).split("\n").filter((l) => l.includes(failed.ID.slice(0, 12)) || /fatal|error/i.test(l)).slice(-20).join("\n");
+    } catch {
+      log = undefined;
+    }
+  }
+  return { taskError, log };
+}
+
+async function removeConfig(docker: Dockerode, id: string): Promise<boolean> {
+  try {
+    await docker.getConfig(id).remove();
+    return true;
+  } catch (err) {
+    return isNotFound(err);
+  }
+}
+
+/** Keeps the newest `keep` config versions and the mounted one; removes older unused ones. */
+export async function pruneConfigs(docker: Dockerode, keep: number, report: Reporter, serviceName = CORE_SERVICE): Promise<string[]> {
+  const mounted = mountedConfig(await inspectCoreService(docker, serviceName)).ConfigID;
+  const all = await listCoreConfigs(docker);
+  const removed: string[] = [];
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) {
+    if (c.ID === mounted) continue;
+    try {
+      await docker.getConfig(c.ID).remove();
+      removed.push(c.name);
+    } catch (err) {
+      // In use by another service, or removed concurrently: keep going.
+      if (!isNotFound(err)) report(`kept ${c.name}: ${engineMessage(err)}`);
+    }
+  }
+  if (removed.length) report(`removed old Interlock configs: ${removed.join(", ")}`);
+  return removed;
+}

@@ -1,0 +1,155 @@
+/**
+ * Blog step 8, and its NOTE: after a rollout, every owned cluster's extension and proxy
+ * services must exist and run their replicas on nodes that satisfy ProxyConstraints with the
+ * expected ports; services of sections that are gone are removed.
+ */
+import type Dockerode from "dockerode";
+import { SwarmNode } from "../docker/swarm";
+import { satisfies } from "./constraints";
+import { removeService, toNodeView } from "./live";
+import { Reporter } from "./rollout";
+import { CoreConfig, ExtensionSection, serviceNames } from "./schema";
+
+/** What a stack outputs per cluster. */
+export interface ClusterStatus {
+  extensionService: string;
+  proxyService: string;
+  proxyNodes: string[];
+  publishMode: string;
+  httpPort: number;
+  httpsPort: number;
+}
+
+interface ServiceInfo {
+  ID: string;
+  Spec: { Name: string; Mode?: { Replicated?: { Replicas?: number } } };
+  Endpoint?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
+}
+
+interface TaskInfo {
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Problems with one cluster right now; empty when it is as its section says. */
+async function clusterProblems(
+  docker: Dockerode,
+  name: string,
+  section: ExtensionSection,
+  nodes: Map<string, SwarmNode>,
+): Promise<{ problems: string[]; status?: ClusterStatus }> {
+  const problems: string[] = [];
+  const services = (await docker.listServices()) as ServiceInfo[];
+  const byName = (n?: string) => services.find((s) => s.Spec.Name === n);
+  const ext = byName(section.ServiceName);
+  const proxy = byName(section.ProxyServiceName);
+  if (!ext) problems.push(`[${name}] extension service ${section.ServiceName} does not exist yet`);
+  if (!proxy) problems.push(`[${name}] proxy service ${section.ProxyServiceName} does not exist yet`);
+  if (!ext || !proxy) return { problems };
+
+  const running = async (svc: ServiceInfo) =>
+    ((await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as TaskInfo[]).filter(
+      (t) => t.Status?.State === "running",
+    );
+  if ((await running(ext)).length < 1) problems.push(`[${name}] ${section.ServiceName} has no running task`);
+
+  const want = section.ProxyReplicas ?? 0;
+  const tasks = await running(proxy);
+  if (tasks.length !== want) {
+    const pending = ((await docker.listTasks({ filters: { service: [proxy.ID], "desired-state": ["running"] } })) as TaskInfo[])
+      .filter((t) => t.Status?.State !== "running")
+      .map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`);
+    problems.push(
+      `[${name}] ${section.ProxyServiceName} runs ${tasks.length} of ${want} replicas${pending.length ? ` (others: ${pending.join("; ")})` : ""}`,
+    );
+  }
+  const hostnames: string[] = [];
+  for (const t of tasks) {
+    const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
+    const hostname = node?.Description?.Hostname ?? t.NodeID ?? "?";
+    hostnames.push(hostname);
+    if (node && !satisfies(toNodeView(node), section.ProxyConstraints ?? [])) {
+      problems.push(`[${name}] a ${section.ProxyServiceName} task runs on ${hostname}, which does not satisfy ProxyConstraints`);
+    }
+  }
+  const ports = proxy.Endpoint?.Ports ?? [];
+  for (const [published, target] of [
+    [section.PublishedPort, section.TargetPort ?? 80],
+    [section.PublishedSSLPort, section.TargetSSLPort ?? 443],
+  ]) {
+    if (!ports.some((p) => p.PublishedPort === published && p.TargetPort === target)) {
+      problems.push(`[${name}] ${section.ProxyServiceName} does not publish ${published}->${target}`);
+    }
+  }
+  return {
+    problems,
+    status: {
+      extensionService: section.ServiceName!,
+      proxyService: section.ProxyServiceName!,
+      proxyNodes: [...new Set(hostnames)].sort(),
+      publishMode: ports[0]?.PublishMode ?? section.PublishMode ?? "ingress",
+      httpPort: section.PublishedPort!,
+      httpsPort: section.PublishedSSLPort!,
+    },
+  };
+}
+
+/** Waits (bounded) until every named cluster runs as configured; throws what is still wrong. */
+export async function verifyClusters(
+  docker: Dockerode,
+  config: CoreConfig,
+  owned: string[],
+  timeoutMs: number,
+  report: Reporter,
+): Promise<Record<string, ClusterStatus>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastReport = 0;
+  for (;;) {
+    const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
+    const out: Record<string, ClusterStatus> = {};
+    const problems: string[] = [];
+    for (const name of owned) {
+      const section = config.Extensions?.[name];
+      if (!section) continue;
+      const r = await clusterProblems(docker, name, section, nodes);
+      problems.push(...r.problems);
+      if (r.status) out[name] = r.status;
+    }
+    if (!problems.length) return out;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${problems.join("\n  - ")}\n` +
+          `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
+      );
+    }
+    if (Date.now() - lastReport > 10_000) {
+      report(`waiting for service clusters: ${problems.join("; ")}`);
+      lastReport = Date.now();
+    }
+    await sleep(2000);
+  }
+}
+
+/**
+ * Removes the services of sections that are gone from the config (the blog's
+ * `docker service rm ucp-interlock-extension ucp-interlock-proxy`), unless the new config
+ * still names them.
+ */
+export async function removeStaleServices(
+  docker: Dockerode,
+  gone: ExtensionSection[],
+  config: CoreConfig,
+  report: Reporter,
+): Promise<string[]> {
+  const still = new Set(Object.values(config.Extensions ?? {}).flatMap(serviceNames));
+  const removed: string[] = [];
+  for (const name of gone.flatMap(serviceNames)) {
+    if (still.has(name)) continue;
+    if (await removeService(docker, name)) removed.push(name);
+  }
+  if (removed.length) report(`removed stale services: ${removed.join(", ")}`);
+  return removed;
+}
