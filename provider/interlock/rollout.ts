@@ -97,7 +97,19 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
       throw new RolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
     }
     opts.report(`swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`);
-    await waitForRollout(docker, serviceName, { configId, name, previous: live.ref, startedAt }, opts);
+    const outcome = await waitForRollout(docker, serviceName, { configId, name, previous: live.ref, startedAt }, opts);
+    if (outcome === "superseded") {
+      // Another writer swapped in a config of its own meanwhile: done if it carries our
+      // sections, otherwise merge into it again.
+      const now = await readLiveConfig(docker, serviceName);
+      await removeConfig(docker, configId);
+      if (deepEqual(opts.merge(now), now.config)) {
+        opts.report(`${now.ref.ConfigName}, rolled out by another writer, already carries these sections`);
+        return { changed: true, configName: now.ref.ConfigName, version: now.version, config: now.config };
+      }
+      if (attempt < VERSION_RETRIES) continue;
+      throw new RolloutError(`${serviceName} kept being changed by other writers; ${name} was not rolled out`);
+    }
     return { changed: true, configName: name, version, config: desired };
   }
 }
@@ -122,7 +134,12 @@ interface Swap {
   startedAt: number;
 }
 
-async function waitForRollout(docker: Dockerode, serviceName: string, swap: Swap, opts: RolloutOptions): Promise<void> {
+async function waitForRollout(
+  docker: Dockerode,
+  serviceName: string,
+  swap: Swap,
+  opts: RolloutOptions,
+): Promise<"converged" | "superseded"> {
   const deadline = Date.now() + opts.timeoutMs;
   const poll = opts.pollMs ?? 1000;
   let lastState = "";
@@ -137,8 +154,15 @@ async function waitForRollout(docker: Dockerode, serviceName: string, swap: Swap
       lastState = state;
       lastReport = Date.now();
     }
-    if (state === "completed" && mountedConfig(service).ConfigID === swap.configId) {
-      if (await runningWith(docker, serviceName, swap.configId)) return;
+    const mounted = mountedConfig(service).ConfigID;
+    if (state === "completed" && mounted === swap.configId) {
+      if (await runningWith(docker, serviceName, swap.configId)) return "converged";
+    }
+    if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
+      // Neither ours nor the one we replaced: another writer updated the service after us.
+      if (service.UpdateStatus?.State === "completed") return "superseded";
+      await sleep(poll);
+      continue;
     }
     if (FAILED_STATES.includes(state)) {
       throw await failRollout(docker, serviceName, service, swap, opts);

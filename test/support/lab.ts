@@ -1,0 +1,50 @@
+/** The real local Swarm (lab/lab) as the integration and end-to-end tests use it. */
+import { execFileSync } from "child_process";
+import * as path from "path";
+import type Dockerode from "dockerode";
+import { connect } from "../../provider/docker/connection";
+import { LAB_DOCKER_HOST, REPO } from "../../scripts/lib/workspace";
+
+export const LAB = {
+  host: LAB_DOCKER_HOST,
+  manager: "ip-10-213-0-10.us-west-2.compute.internal",
+  dev: "ip-10-213-0-11.us-west-2.compute.internal",
+  test: "ip-10-213-0-12.us-west-2.compute.internal",
+  prod: "ip-10-213-0-13.us-west-2.compute.internal",
+};
+
+export function labDocker(): Dockerode {
+  return connect({ host: LAB.host });
+}
+
+/** Puts the lab back to UCP's initial Interlock state; every lab test starts from there. */
+export function baseline(): void {
+  execFileSync("bash", [path.join(REPO, "lab/lab"), "baseline"], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** The docker CLI against the lab manager, as a user would type it. */
+export function docker(...args: string[]): string {
+  return execFileSync("docker", ["-H", LAB.host, ...args], { encoding: "utf8" }).trim();
+}
+
+export async function nodeLabels(hostname: string): Promise<Record<string, string>> {
+  const nodes = (await labDocker().listNodes()) as Array<{ Description?: { Hostname?: string }; Spec: { Labels?: Record<string, string> } }>;
+  return nodes.find((n) => n.Description?.Hostname === hostname)?.Spec.Labels ?? {};
+}
+
+export async function serviceNames(): Promise<string[]> {
+  const services = (await labDocker().listServices()) as Array<{ Spec: { Name: string } }>;
+  return services.map((s) => s.Spec.Name).sort();
+}
+
+export async function mountedConfigName(): Promise<string> {
+  const svc = (await labDocker().getService("ucp-interlock").inspect()) as {
+    Spec: { TaskTemplate: { ContainerSpec: { Configs: Array<{ ConfigName: string }> } } };
+  };
+  return svc.Spec.TaskTemplate.ContainerSpec.Configs[0].ConfigName;
+}
+
+export async function configNames(): Promise<string[]> {
+  const configs = (await labDocker().listConfigs()) as Array<{ Spec: { Name: string } }>;
+  return configs.map((c) => c.Spec.Name).sort();
+}
