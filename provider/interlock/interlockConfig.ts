@@ -133,7 +133,7 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
     const template = resolveTemplate(live.config, news.settings.template, olds?.templateSection);
     if (!template) {
       return fail(
-        "settings",
+        "",
         `${CONFIG_NAMESPACE}:interlock.template: section [Extensions.${news.settings.template}] is not in the live config ` +
           `${live.ref.ConfigName}; set it to one of: ${Object.keys(live.config.Extensions ?? {}).join(", ") || "(none)"}`,
       );
@@ -146,7 +146,7 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
       if (stack === news.stack) continue;
       for (const name of owned.filter((s) => s in sections)) {
         failures.push({
-          property: "environments",
+          property: "",
           reason:
             `${CONFIG_NAMESPACE}:environments.${name}: section [Extensions.${name}] is owned by stack "${stack}" ` +
             `(label on ${live.ref.ConfigName}); remove ${name} from this stack or from "${stack}"`,
@@ -161,7 +161,7 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
       return fail("connection", (err as Error).message);
     }
     for (const reason of validateCoreConfig(merged, { owned: Object.keys(sections), nodes })) {
-      failures.push({ property: "sections", reason });
+      failures.push({ property: "", reason });
     }
     return { inputs, failures };
   },

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Everything the two README commands need on a fresh Debian 12 machine, each step skipped
+# when already done: Debian packages, node modules, the Pulumi CLI build, the lab swarm.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+log() { echo "setup: $*" >&2; }
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v iptables >/dev/null || need+=(iptables)
+command -v ip >/dev/null || need+=(iproute2)
+[[ -x /bin/busybox ]] || need+=(busybox-static)
+command -v node >/dev/null || need+=(nodejs npm)
+command -v go >/dev/null || need+=(golang-go)
+if ((${#need[@]})); then
+  log "installing ${need[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [[ ! -d node_modules/@pulumi/pulumi || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund >&2
+fi
+
+bash scripts/engine.sh >/dev/null
+bash lab/lab up >/dev/null
+log "ready: lab up, Pulumi CLI in $(bash scripts/engine.sh)"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# README command 2: the whole test suite (type check, unit, lab integration, end to end).
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$REPO/scripts/setup.sh"
+cd "$REPO"
+npx tsc -p tsconfig.json --noEmit
+exec npx mocha --timeout 900000 'test/unit/**/*.test.ts' 'test/lab/**/*.test.ts' 'test/e2e/**/*.test.ts'
