@@ -8,6 +8,8 @@ import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL } from "../provi
 import { NodeLabels } from "../provider/swarm/nodeLabels";
 import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
+import { parseAwsSettings } from "../provider/aws/settings";
+import { IngressEdge } from "../provider/aws/ingressEdge";
 
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -15,6 +17,7 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     environments: config.getObject("environments"),
     interlock: config.getObject("interlock"),
   });
+  const awsSettings = parseAwsSettings(config.getObject("aws"), topology.environments);
   const docker = config.getSecretObject<DockerConnection>("docker");
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
@@ -43,7 +46,13 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     { dependsOn: Object.values(nodeLabels).flat() },
   );
 
+  // The lab configures no AWS edge, so it registers no AWS resource and needs no AWS plugin.
+  const edge = awsSettings
+    ? new IngressEdge("edge", { environments: topology.environments, settings: awsSettings, stack: pulumi.getStack() })
+    : undefined;
+
   return {
+    edge: edge?.environments,
     ingressNodes: Object.fromEntries(
       Object.entries(nodeLabels).map(([env, labels]) => [env, labels.map((l) => l.hostname)]),
     ),
