@@ -15,16 +15,15 @@
  *           when nothing else would be left).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type Dockerode from "dockerode";
 import { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { deepEqual } from "../util/canonical";
-import { EnvironmentSpec, InterlockSettings, SERVICE_CLUSTER_LABEL, CONFIG_NAMESPACE } from "../topology";
+import { EnvironmentSpec, InterlockSettings, CONFIG_NAMESPACE } from "../topology";
 import { readLiveConfig, toNodeView, LiveConfig } from "./live";
-import { mergeConfig, pickSections, renderSections, resolveTemplate } from "./render";
+import { mergeConfig, pickSections } from "./render";
+import { planConfig, sectionsToRemove } from "./plan";
 import { pruneConfigs, rollout, Reporter } from "./rollout";
 import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
-import { validateCoreConfig } from "./validate";
 import { ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
 
 export const INTERLOCK_CONFIG_PROVIDER_VERSION = "1";
@@ -73,33 +72,13 @@ function withOwner(current: Record<string, string[]>, stack: string, sections: s
   return out;
 }
 
-/** Sections to drop: the template when replaced, and sections this stack no longer owns. */
-function removals(news: InterlockConfigInputs, previous: Record<string, ExtensionSection> | undefined): string[] {
-  const owned = Object.keys(news.sections ?? {});
-  const out = Object.keys(previous ?? {}).filter((s) => !owned.includes(s));
-  if (news.settings.replaceTemplate && !owned.includes(news.settings.template)) out.push(news.settings.template);
-  return out;
-}
-
-async function nodeViews(docker: Dockerode, envs: EnvironmentSpec[], conn?: DockerConnection) {
-  const nodes = (await swarm.listNodes(docker, conn)).map(toNodeView);
-  // Validate placement as it will be once this stack's NodeLabels are applied.
-  for (const env of envs) {
-    for (const host of env.ingressNodes) {
-      const node = nodes.find((n) => n.hostname === host || n.id === host);
-      if (node) node.labels[SERVICE_CLUSTER_LABEL] = env.name;
-    }
-  }
-  return nodes;
-}
-
 async function apply(
   news: InterlockConfigInputs,
   previous: Record<string, ExtensionSection> | undefined,
 ): Promise<InterlockConfigOutputs> {
   const docker = swarm.connect(news.connection);
   const sections = news.sections ?? {};
-  const remove = removals(news, previous);
+  const remove = sectionsToRemove(Object.keys(sections), news.settings, previous);
   let gone: ExtensionSection[] = [];
   const timeoutMs = news.settings.verifyTimeoutSeconds * 1000;
   const result = await rollout(docker, {
@@ -120,31 +99,32 @@ async function apply(
 
 export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> = {
   async check(olds, news) {
-    const fail = (property: string, reason: string) => ({ inputs: news, failures: [{ property, reason }] });
+    const fail = (reason: string) => ({ inputs: news, failures: [{ property: "", reason }] });
     if (!Array.isArray(news.environments) || !news.settings) return { inputs: news };
     const docker = swarm.connect(news.connection);
     let live: LiveConfig;
+    let nodes;
     try {
       live = await readLiveConfig(docker);
+      nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
     } catch (err) {
       const message = (err as Error).message;
-      return fail("connection", /ECONNREFUSED|ENOENT|EHOSTUNREACH|ETIMEDOUT/.test(message) ? swarm.unreachableMessage(err, news.connection) : message);
+      return fail(/ECONNREFUSED|ENOENT|EHOSTUNREACH|ETIMEDOUT/.test(message) ? swarm.unreachableMessage(err, news.connection) : message);
     }
-    const template = resolveTemplate(live.config, news.settings.template, olds?.templateSection);
-    if (!template) {
-      return fail(
-        "",
-        `${CONFIG_NAMESPACE}:interlock.template: section [Extensions.${news.settings.template}] is not in the live config ` +
-          `${live.ref.ConfigName}; set it to one of: ${Object.keys(live.config.Extensions ?? {}).join(", ") || "(none)"}`,
-      );
-    }
-    const sections = renderSections(news.environments, template);
-    const inputs: InterlockConfigInputs = { ...news, sections, templateSection: template };
-
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const plan = planConfig({
+      live: live.config,
+      environments: news.environments,
+      settings: news.settings,
+      previousSections: olds?.sections,
+      previousTemplate: olds?.templateSection,
+      liveName: live.ref.ConfigName,
+      nodes,
+    });
+    const inputs: InterlockConfigInputs = { ...news, sections: plan.sections, templateSection: plan.template };
+    const failures: pulumi.dynamic.CheckFailure[] = plan.problems.map((reason) => ({ property: "", reason }));
     for (const [stack, owned] of Object.entries(owners(live))) {
       if (stack === news.stack) continue;
-      for (const name of owned.filter((s) => s in sections)) {
+      for (const name of owned.filter((s) => s in plan.sections)) {
         failures.push({
           property: "",
           reason:
@@ -152,16 +132,6 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
             `(label on ${live.ref.ConfigName}); remove ${name} from this stack or from "${stack}"`,
         });
       }
-    }
-    const merged = mergeConfig(live.config, sections, removals(inputs, olds?.sections));
-    let nodes;
-    try {
-      nodes = await nodeViews(docker, news.environments, news.connection);
-    } catch (err) {
-      return fail("connection", (err as Error).message);
-    }
-    for (const reason of validateCoreConfig(merged, { owned: Object.keys(sections), nodes })) {
-      failures.push({ property: "", reason });
     }
     return { inputs, failures };
   },

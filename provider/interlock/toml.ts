@@ -19,7 +19,12 @@ export function parseCoreConfig(text: string, source: string): CoreConfig {
   }
 }
 
-/** Writes a core config as TOML: top-level keys first, then each table. */
+/**
+ * Writes a core config as TOML: top-level keys first, then each table. Integers are written
+ * plainly (8445, not the parser's 8_445) so the file reads like the ones UCP writes.
+ */
 export function stringifyCoreConfig(config: CoreConfig): string {
-  return toml().stringify(config as IarnaToml.JsonMap);
+  return toml()
+    .stringify(config as IarnaToml.JsonMap)
+    .replace(/^(\s*(?:"[^"\n]*"|[A-Za-z0-9_-]+)\s*=\s*)(-?\d{1,3}(?:_\d{3})+)\s*$/gm, (_m, key: string, n: string) => key + n.replace(/_/g, ""));
 }

@@ -111,6 +111,13 @@ describe("render: UCP default config into the blog's three service clusters", ()
     }
   });
 
+  it("writes integers plainly, as UCP does", () => {
+    const text = stringifyCoreConfig(mergeConfig(live, sections, ["default"]));
+    assert.match(text, /^PublishedSSLPort = 8445$/m);
+    assert.match(text, /^\s*RLimitNoFile = 65535$/m);
+    assert.doesNotMatch(text, /\d_\d/);
+  });
+
   it("names the line of malformed TOML", () => {
     assert.throws(
       () => parseCoreConfig('ListenAddr = ":8080"\n[Extensions.default\nImage = "x"\n', "com.docker.ucp.interlock.conf-3"),

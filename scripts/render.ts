@@ -1,0 +1,69 @@
+/**
+ * npm run render -- [--stack NAME] [--offline]
+ *
+ * Prints the complete Interlock config TOML that `pulumi up` would write for the stack, and
+ * its unified diff against the live config when the cluster is reachable (DOCKER_HOST & co;
+ * the lab stack defaults to the lab). Changes nothing: the review aid for pull requests.
+ * Exit 0 when the config is valid, 1 when it has problems, 2 when it could not be rendered.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { createTwoFilesPatch } from "diff";
+import { connect } from "../provider/docker/connection";
+import { listNodes } from "../provider/docker/swarm";
+import { readLiveConfig, toNodeView } from "../provider/interlock/live";
+import { planConfig } from "../provider/interlock/plan";
+import { pickSections } from "../provider/interlock/render";
+import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
+import { readStackTopology } from "./lib/stackConfig";
+import { LAB_DOCKER_HOST, LAB_STACK, REPO } from "./lib/workspace";
+
+async function main(argv: string[]): Promise<number> {
+  const at = argv.indexOf("--stack");
+  const stack = at >= 0 ? argv[at + 1] : LAB_STACK;
+  const topology = readStackTopology(stack);
+  const host = process.env.DOCKER_HOST ?? (stack === LAB_STACK ? LAB_DOCKER_HOST : undefined);
+  const envNames = topology.environments.map((e) => e.name);
+
+  let live;
+  let nodes;
+  if (!argv.includes("--offline")) {
+    try {
+      const docker = connect(host ? { host } : undefined);
+      live = await readLiveConfig(docker);
+      nodes = (await listNodes(docker)).map(toNodeView);
+    } catch (err) {
+      console.error(`# live config not read (${(err as Error).message.split("\n")[0]}); rendering over UCP's default config`);
+    }
+  }
+  const base = live?.config ?? parseCoreConfig(fs.readFileSync(path.join(REPO, "provider/interlock/ucp-default.toml"), "utf8"), "UCP default");
+  // Once the template is gone, the stack's own live sections are what it rendered from it.
+  const kept = Object.values(pickSections(base, envNames))[0];
+  const plan = planConfig({
+    live: base,
+    environments: topology.environments,
+    settings: topology.interlock,
+    previousSections: pickSections(base, envNames),
+    previousTemplate: kept,
+    liveName: live?.ref.ConfigName,
+    nodes,
+  });
+  const toml = stringifyCoreConfig(plan.merged);
+  console.log(`# interlock-ingress render: stack ${stack}; sections ${envNames.join(", ")}`);
+  console.log(toml);
+  if (live) {
+    const patch = createTwoFilesPatch(live.ref.ConfigName, "rendered", stringifyCoreConfig(live.config), toml, "", "", { context: 3 });
+    const changed = patch.split("\n").some((l) => /^[+-](?![+-])/.test(l));
+    console.log(changed ? `# diff against the live ${live.ref.ConfigName}:\n${patch}` : `# identical to the live ${live.ref.ConfigName}: pulumi up writes nothing`);
+  }
+  for (const p of plan.problems) console.error(`problem: ${p}`);
+  return plan.problems.length ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);
