@@ -10,6 +10,7 @@ import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
 import { parseAwsSettings } from "../provider/aws/settings";
 import { IngressEdge } from "../provider/aws/ingressEdge";
+import { deployDemo, parseDemoSettings } from "./demo";
 
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -51,7 +52,11 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     ? new IngressEdge("edge", { environments: topology.environments, settings: awsSettings, stack: pulumi.getStack() })
     : undefined;
 
+  const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
+  const demos = deployDemo(demo, topology, docker, [interlock]);
+
   return {
+    demo: demos,
     edge: edge?.environments,
     ingressNodes: Object.fromEntries(
       Object.entries(nodeLabels).map(([env, labels]) => [env, labels.map((l) => l.hostname)]),

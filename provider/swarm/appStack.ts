@@ -1,0 +1,279 @@
+/**
+ * AppStack: the services of a Compose file deployed as a Swarm stack (blog step 9,
+ * `docker stack deploy -c docker-compose.yml demodev`), routed through a service cluster.
+ *
+ * - check:  Compose schema, then the com.docker.lb.* labels against the Interlock topology
+ *           (hosts, port, service_cluster, network, collection); errors name service and label.
+ * - create: stack networks and secrets (`<stack>_<name>`, namespace-labelled), then services;
+ *           waits until every service runs its replicas.
+ * - update: rolling service updates with rollback on failure; a rolled-back update fails with
+ *           the task error. Services gone from the file are removed.
+ * - read:   live image, replicas and labels of every service, so drift is visible.
+ * - delete: services, then the stack's networks and secrets.
+ * Secret values (TLS material for com.docker.lb.ssl_cert/ssl_key) are Pulumi secrets and
+ * become Docker secrets; a change of them replaces the stack.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type Dockerode from "dockerode";
+import type { DockerConnection } from "../docker/connection";
+import * as swarm from "../docker/swarm";
+import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
+import { deepEqual } from "../util/canonical";
+import { labelMap, parseCompose, serviceSpecs, STACK_NAMESPACE, validateRouting, ComposeError, ComposeFile } from "./compose";
+
+export interface AppStackArgs {
+  /** Stack namespace, e.g. demodev. */
+  stack: pulumi.Input<string>;
+  /** The Compose file's text (version 3.x). */
+  compose: pulumi.Input<string>;
+  /** ServiceCluster values of the Interlock config, for com.docker.lb.service_cluster. */
+  clusters: pulumi.Input<pulumi.Input<string>[]>;
+  /** Collection (com.docker.ucp.access.label) the services must declare, e.g. /dev. */
+  collection?: pulumi.Input<string>;
+  /** Values of the file's secrets, by name; pass Pulumi secrets. */
+  secretValues?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  convergeTimeoutSeconds?: pulumi.Input<number>;
+  connection?: pulumi.Input<DockerConnection>;
+}
+
+export interface AppStackInputs {
+  stack: string;
+  compose: string;
+  clusters: string[];
+  collection?: string;
+  secretValues?: Record<string, string>;
+  convergeTimeoutSeconds?: number;
+  connection?: DockerConnection;
+}
+
+/** What drift is judged on, per service. */
+export interface ServiceSummary {
+  image: string;
+  replicas: number;
+  labels: Record<string, string>;
+}
+
+export interface AppStackOutputs extends AppStackInputs {
+  services: Record<string, ServiceSummary>;
+}
+
+interface LiveService {
+  ID: string;
+  Version: { Index: number };
+  Spec: { Name: string; Labels?: Record<string, string>; Mode?: { Replicated?: { Replicas?: number } }; TaskTemplate: { ContainerSpec: { Image: string }; [k: string]: unknown } };
+  UpdateStatus?: { State?: string; StartedAt?: string; Message?: string };
+}
+
+const SYSTEM_LABELS = [STACK_NAMESPACE, "com.docker.stack.image"];
+
+function summarize(spec: { Labels?: Record<string, string>; Mode?: { Replicated?: { Replicas?: number } }; TaskTemplate: { ContainerSpec: { Image: string } } }): ServiceSummary {
+  const labels = Object.fromEntries(Object.entries(spec.Labels ?? {}).filter(([k]) => !SYSTEM_LABELS.includes(k)));
+  return { image: spec.TaskTemplate.ContainerSpec.Image.split("@")[0], replicas: spec.Mode?.Replicated?.Replicas ?? 0, labels };
+}
+
+/** The per-service summary the Compose file asks for. */
+export function desiredServices(compose: ComposeFile, stack: string): Record<string, ServiceSummary> {
+  const specs = serviceSpecs(compose, stack, { networks: {}, secrets: {} });
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, summarize(spec as never)]));
+}
+
+async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
+  return (await docker.listServices({ filters: { label: [`${STACK_NAMESPACE}=${stack}`] } })) as unknown as LiveService[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What identifies a task's spec: the API shows a service's template with defaults filled in
+ * that its tasks' copies lack, so only the fields a deploy changes are compared.
+ */
+function fingerprint(spec: unknown): unknown {
+  const t = (spec ?? {}) as { ContainerSpec?: Record<string, unknown>; Placement?: unknown; Networks?: Array<{ Target: string }>; ForceUpdate?: number };
+  const c = t.ContainerSpec ?? {};
+  const ids = (refs: unknown) => ((refs as Array<{ SecretID?: string; ConfigID?: string }>) ?? []).map((r) => r.SecretID ?? r.ConfigID);
+  return [c.Image, c.Command, c.Args, c.Env, c.Labels, ids(c.Secrets), ids(c.Configs), t.Placement, (t.Networks ?? []).map((n) => n.Target), t.ForceUpdate ?? 0];
+}
+
+/** Waits for every service of the stack to run its replicas, or for an update to fail. */
+async function converge(docker: Dockerode, stack: string, timeoutMs: number, since: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const problems: string[] = [];
+    for (const svc of await stackServices(docker, stack)) {
+      const state = svc.UpdateStatus?.State;
+      const fresh = svc.UpdateStatus?.StartedAt ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000 : false;
+      if (fresh && state && /rollback|paused/.test(state)) {
+        const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as Array<{ Status?: { State?: string; Err?: string; Timestamp?: string } }>;
+        const err = tasks
+          .filter((t) => t.Status?.Err)
+          .sort((a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""))[0]?.Status?.Err;
+        throw new Error(`updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`);
+      }
+      const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
+      // Converged means running tasks of the service's current spec: tasks of the spec being
+      // replaced still run during an update, and a failing update never gets there.
+      const running = ((await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as Array<{
+        Status?: { State?: string };
+        Spec?: unknown;
+      }>).filter((t) => t.Status?.State === "running" && deepEqual(fingerprint(t.Spec), fingerprint(svc.Spec.TaskTemplate))).length;
+      if (running !== want) problems.push(`${svc.Spec.Name} ${running}/${want}`);
+    }
+    if (!problems.length) return;
+    if (Date.now() > deadline) throw new Error(`stack ${stack} did not converge within ${Math.round(timeoutMs / 1000)} s: ${problems.join(", ")}`);
+    const now = problems.join(", ");
+    if (now !== last) console.error(`stack ${stack}: waiting for ${now}`);
+    last = now;
+    await sleep(1000);
+  }
+}
+
+async function ensureNetworksAndSecrets(docker: Dockerode, compose: ComposeFile, inputs: AppStackInputs) {
+  const ns = { [STACK_NAMESPACE]: inputs.stack };
+  const networks: Record<string, string> = {};
+  const wanted = { ...(compose.networks ?? {}) } as Record<string, Record<string, unknown> | null>;
+  const usesDefault = Object.values(compose.services ?? {}).some((s) => !s.networks || (Array.isArray(s.networks) ? !s.networks.length : !Object.keys(s.networks).length));
+  if (usesDefault && !("default" in wanted)) wanted.default = null;
+  for (const [key, def] of Object.entries(wanted)) {
+    if (def?.external) continue;
+    const name = (def?.name as string) ?? `${inputs.stack}_${key}`;
+    const existing = ((await docker.listNetworks({ filters: { name: [name] } })) as Array<{ Id: string; Name: string }>).find((n) => n.Name === name);
+    networks[key] = existing?.Id ?? ((await docker.createNetwork({
+      Name: name,
+      Driver: (def?.driver as string) ?? "overlay",
+      Attachable: Boolean(def?.attachable),
+      Labels: { ...labelMap(def?.labels), ...ns },
+      Options: (def?.driver_opts as Record<string, string>) ?? {},
+      CheckDuplicate: true,
+    })) as unknown as { id: string }).id;
+  }
+  const secrets: Record<string, { id: string; name: string }> = {};
+  for (const [key, def] of Object.entries((compose.secrets ?? {}) as Record<string, { external?: unknown; name?: string }>)) {
+    const name = def?.name ?? `${inputs.stack}_${key}`;
+    const existing = ((await docker.listSecrets({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((s) => s.Spec.Name === name);
+    if (existing) secrets[key] = { id: existing.ID, name };
+    else if (!def?.external) {
+      const created = (await docker.createSecret({ Name: name, Labels: ns, Data: Buffer.from(inputs.secretValues?.[key] ?? "").toString("base64") })) as unknown as { id: string };
+      secrets[key] = { id: created.id, name };
+    }
+  }
+  return { networks, secrets };
+}
+
+async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
+  const docker = swarm.connect(inputs.connection);
+  const compose = parseCompose(inputs.compose, `stack ${inputs.stack}`);
+  const ids = await ensureNetworksAndSecrets(docker, compose, inputs);
+  const specs = serviceSpecs(compose, inputs.stack, ids);
+  const live = await stackServices(docker, inputs.stack);
+  const since = Date.now();
+  for (const spec of Object.values(specs)) {
+    const name = spec.Name as string;
+    for (let attempt = 0; ; attempt++) {
+      const current = (await stackServices(docker, inputs.stack)).find((s) => s.Spec.Name === name);
+      try {
+        if (!current) await docker.createService(spec);
+        else await docker.getService(current.ID).update({ _query: { version: current.Version.Index }, _body: spec });
+        break;
+      } catch (err) {
+        if (isOutOfSequence(err) && attempt < swarm.VERSION_RETRIES) continue;
+        throw new Error(`stack ${inputs.stack}: deploying ${name} failed: ${engineMessage(err)}`);
+      }
+    }
+  }
+  const names = new Set(Object.values(specs).map((s) => s.Name));
+  for (const svc of live.filter((s) => !names.has(s.Spec.Name))) await docker.getService(svc.ID).remove();
+  await converge(docker, inputs.stack, (inputs.convergeTimeoutSeconds ?? 120) * 1000, since);
+  return { ...inputs, services: await liveSummary(docker, inputs.stack) };
+}
+
+async function liveSummary(docker: Dockerode, stack: string): Promise<Record<string, ServiceSummary>> {
+  const out: Record<string, ServiceSummary> = {};
+  for (const svc of await stackServices(docker, stack)) out[svc.Spec.Name.slice(stack.length + 1)] = summarize(svc.Spec);
+  return out;
+}
+
+export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, AppStackOutputs> = {
+  async check(_olds, news) {
+    if (typeof news.compose !== "string") return { inputs: news };
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    try {
+      const compose = parseCompose(news.compose, `stack ${news.stack}`);
+      for (const reason of validateRouting(compose, news.stack, { clusters: news.clusters ?? [], collection: news.collection })) {
+        failures.push({ property: "", reason: `stack ${news.stack}: ${reason}` });
+      }
+      for (const [key, def] of Object.entries((compose.secrets ?? {}) as Record<string, { external?: unknown }>)) {
+        if (!def?.external && news.secretValues?.[key] === undefined) {
+          failures.push({ property: "", reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret` });
+        }
+      }
+    } catch (err) {
+      const problems = err instanceof ComposeError ? err.problems : [(err as Error).message];
+      failures.push(...problems.map((reason) => ({ property: "", reason })));
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces = deepEqual(olds.secretValues ?? {}, news.secretValues ?? {}) ? [] : ["secretValues"];
+    if (olds.stack !== news.stack) replaces.push("stack");
+    let wanted: Record<string, ServiceSummary> | undefined;
+    try {
+      wanted = desiredServices(parseCompose(news.compose), news.stack);
+    } catch {
+      wanted = undefined;
+    }
+    const changes = replaces.length > 0 || olds.compose !== news.compose || !deepEqual(olds.services, wanted);
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs) {
+    return { id: inputs.stack, outs: await deploy(inputs) };
+  },
+
+  async update(_id, _olds, news) {
+    return { outs: await deploy(news) };
+  },
+
+  async read(id, props) {
+    const docker = swarm.connect(props?.connection);
+    const services = await liveSummary(docker, props?.stack ?? id);
+    if (!Object.keys(services).length) return {};
+    const outs = { ...(props as AppStackOutputs), services };
+    return { id, props: outs, inputs: outs };
+  },
+
+  async delete(_id, props) {
+    const docker = swarm.connect(props.connection);
+    for (const svc of await stackServices(docker, props.stack)) {
+      try {
+        await docker.getService(svc.ID).remove();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const ns = [`${STACK_NAMESPACE}=${props.stack}`];
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      let left = (await stackServices(docker, props.stack)).length;
+      for (const net of (await docker.listNetworks({ filters: { label: ns } })) as Array<{ Id: string }>) {
+        await docker.getNetwork(net.Id).remove().catch(() => left++);
+      }
+      for (const sec of (await docker.listSecrets({ filters: { label: ns } })) as Array<{ ID: string }>) {
+        await docker.getSecret(sec.ID).remove().catch(() => left++);
+      }
+      if (!left) return;
+      if (Date.now() > deadline) throw new Error(`stack ${props.stack}: services, networks or secrets still present after 60 s`);
+      await sleep(1000); // tasks of removed services release them as they stop
+    }
+  },
+};
+
+/** A Swarm stack from a Compose file, routed through an Interlock service cluster. */
+export class AppStack extends pulumi.dynamic.Resource {
+  declare public readonly services: pulumi.Output<Record<string, ServiceSummary>>;
+
+  constructor(name: string, args: AppStackArgs, opts?: pulumi.CustomResourceOptions) {
+    super(appStackProvider, name, { services: undefined, ...args }, { ...opts, additionalSecretOutputs: ["connection", "secretValues"] }, "swarm", "AppStack");
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * OverlayNetwork: an application network such as the blog's `ingress_dev`
+ * (`docker network create ingress_dev --label com.docker.ucp.access.label=/dev --driver overlay`).
+ *
+ * - Networks cannot change in place: a change of name, driver, options, labels or
+ *   attachable replaces it (deleted first: the name is unique).
+ * - read: by name; gone when deleted by hand, and a new `networkId` when recreated by hand.
+ * - delete: waits (bounded) for Interlock to detach its proxies, then names the services and
+ *   containers still using the network instead of returning a raw API error.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type Dockerode from "dockerode";
+import type { DockerConnection } from "../docker/connection";
+import * as swarm from "../docker/swarm";
+import { engineMessage, isNotFound } from "../docker/errors";
+import { deepEqual } from "../util/canonical";
+
+export interface OverlayNetworkArgs {
+  name: pulumi.Input<string>;
+  driver?: pulumi.Input<string>;
+  attachable?: pulumi.Input<boolean>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Bound on waiting for users (Interlock proxies) to detach on delete. */
+  detachTimeoutSeconds?: pulumi.Input<number>;
+  connection?: pulumi.Input<DockerConnection>;
+}
+
+export interface OverlayNetworkInputs {
+  name: string;
+  driver?: string;
+  attachable?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+  detachTimeoutSeconds?: number;
+  connection?: DockerConnection;
+}
+
+export interface OverlayNetworkOutputs extends OverlayNetworkInputs {
+  networkId: string;
+}
+
+const REPLACING = ["name", "driver", "attachable", "labels", "options"] as const;
+
+interface NetworkInfo {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Attachable?: boolean;
+  Labels?: Record<string, string>;
+  Options?: Record<string, string>;
+  Containers?: Record<string, { Name?: string }>;
+}
+
+async function inspectByName(docker: Dockerode, name: string): Promise<NetworkInfo | undefined> {
+  const list = (await docker.listNetworks({ filters: { name: [name] } })) as NetworkInfo[];
+  const hit = list.find((n) => n.Name === name);
+  if (!hit) return undefined;
+  return (await docker.getNetwork(hit.Id).inspect()) as NetworkInfo;
+}
+
+/** Services and containers attached to a network, for a message a person can act on. */
+export async function networkUsers(docker: Dockerode, net: NetworkInfo): Promise<string[]> {
+  const services = (await docker.listServices()) as Array<{ Spec: { Name: string; TaskTemplate?: { Networks?: Array<{ Target: string }> } } }>;
+  const users = services
+    .filter((s) => (s.Spec.TaskTemplate?.Networks ?? []).some((n) => n.Target === net.Id || n.Target === net.Name))
+    .map((s) => `service ${s.Spec.Name}`);
+  const containers = Object.values(net.Containers ?? {}).map((c) => `container ${c.Name}`).filter((c) => !c.endsWith("-endpoint"));
+  return [...users, ...containers];
+}
+
+export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetworkInputs, OverlayNetworkOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(news.name ?? "")) {
+      failures.push({ property: "name", reason: `network name ${JSON.stringify(news.name)} is not valid; use letters, digits, _ . -` });
+    }
+    return { inputs: { driver: "overlay", attachable: true, labels: {}, options: {}, ...news }, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces = REPLACING.filter((k) => !deepEqual(olds[k] ?? (k === "labels" || k === "options" ? {} : undefined), news[k]));
+    return { changes: replaces.length > 0 || olds.detachTimeoutSeconds !== news.detachTimeoutSeconds, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  async create(inputs) {
+    const docker = swarm.connect(inputs.connection);
+    const created = (await docker.createNetwork({
+      Name: inputs.name,
+      Driver: inputs.driver ?? "overlay",
+      Attachable: inputs.attachable ?? true,
+      Labels: inputs.labels ?? {},
+      Options: inputs.options ?? {},
+      CheckDuplicate: true,
+    })) as unknown as { id: string };
+    return { id: inputs.name, outs: { ...inputs, networkId: created.id } };
+  },
+
+  async update(_id, _olds, news) {
+    const docker = swarm.connect(news.connection);
+    const net = await inspectByName(docker, news.name);
+    return { outs: { ...news, networkId: net?.Id ?? "" } };
+  },
+
+  async read(id, props) {
+    const docker = swarm.connect(props?.connection);
+    const net = await inspectByName(docker, props?.name ?? id);
+    if (!net) return {};
+    const outs: OverlayNetworkOutputs = {
+      ...(props as OverlayNetworkOutputs),
+      name: net.Name,
+      driver: net.Driver,
+      attachable: Boolean(net.Attachable),
+      labels: net.Labels ?? {},
+      options: net.Options ?? {},
+      networkId: net.Id,
+    };
+    const { networkId: _n, ...inputs } = outs;
+    return { id, props: outs, inputs: inputs as OverlayNetworkOutputs };
+  },
+
+  async delete(_id, props) {
+    const docker = swarm.connect(props.connection);
+    const deadline = Date.now() + (props.detachTimeoutSeconds ?? 60) * 1000;
+    for (;;) {
+      const net = await inspectByName(docker, props.name);
+      if (!net) return;
+      try {
+        await docker.getNetwork(net.Id).remove();
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (Date.now() > deadline) {
+          const users = await networkUsers(docker, net);
+          throw new Error(
+            `network ${props.name} is still in use after ${props.detachTimeoutSeconds ?? 60} s` +
+              (users.length ? ` by ${users.join(", ")}` : "") +
+              `; remove those (or the routing labels that make Interlock attach its proxy) first. Engine: ${engineMessage(err)}`,
+          );
+        }
+        // Interlock detaches a proxy from an app network at its next poll (~3 s).
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  },
+};
+
+/** An overlay network for applications behind the ingress. */
+export class OverlayNetwork extends pulumi.dynamic.Resource {
+  declare public readonly networkId: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: OverlayNetworkArgs, opts?: pulumi.CustomResourceOptions) {
+    super(overlayNetworkProvider, name, { networkId: undefined, ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "swarm", "OverlayNetwork");
+  }
+}
