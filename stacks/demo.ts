@@ -3,12 +3,17 @@
  * collection, and the docker-demo stack `demo<env>` routed through that environment's
  * service cluster.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { AppStack } from "../provider/swarm/appStack";
 import { OverlayNetwork } from "../provider/swarm/overlayNetwork";
 import type { DockerConnection } from "../provider/docker/connection";
 import { CONFIG_NAMESPACE, EnvironmentSpec, Topology, TopologyError } from "../provider/topology";
+
+/** Where Pulumi.yaml is: Compose paths in stack config are relative to it. */
+const PROJECT_DIR = path.resolve(__dirname, "..");
 
 export interface DemoSettings {
   environments: string[];
@@ -93,6 +98,56 @@ export function deployDemo(
       { dependsOn: [...dependsOn, network] },
     );
     out[env.name] = stack.services;
+  }
+  return out;
+}
+
+/** One entry of `interlock-ingress:apps`: a Compose file deployed as a stack in an environment. */
+export interface AppSettings {
+  environment: string;
+  /** Path of the Compose file, relative to the project. */
+  composeFile: string;
+  /** Compose secret name → name of a secret stack config key holding its value (TLS material). */
+  secrets?: Record<string, string>;
+}
+
+/** Deploys `interlock-ingress:apps`: each a Swarm stack named after its key. */
+export function deployApps(
+  raw: unknown,
+  topology: Topology,
+  config: pulumi.Config,
+  connection: pulumi.Output<DockerConnection> | undefined,
+  dependsOn: pulumi.Resource[],
+): Record<string, pulumi.Output<unknown>> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const apps = raw as Record<string, AppSettings>;
+  const problems: string[] = [];
+  for (const [name, app] of Object.entries(apps)) {
+    if (!topology.environments.some((e) => e.name === app?.environment)) {
+      problems.push(`${CONFIG_NAMESPACE}:apps.${name}.environment: ${JSON.stringify(app?.environment)} is not a configured environment`);
+    }
+    if (typeof app?.composeFile !== "string" || !fs.existsSync(path.resolve(PROJECT_DIR, app.composeFile))) {
+      problems.push(`${CONFIG_NAMESPACE}:apps.${name}.composeFile: ${JSON.stringify(app?.composeFile)} does not exist (paths are relative to the project)`);
+    }
+  }
+  if (problems.length) throw new TopologyError(problems);
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const [name, app] of Object.entries(apps)) {
+    const env = topology.environments.find((e) => e.name === app.environment)!;
+    const secretValues = Object.fromEntries(Object.entries(app.secrets ?? {}).map(([k, key]) => [k, config.requireSecret(key)]));
+    const stack = new AppStack(
+      name,
+      {
+        stack: name,
+        compose: fs.readFileSync(path.resolve(PROJECT_DIR, app.composeFile), "utf8"),
+        clusters: topology.environments.map((e) => e.name),
+        collection: env.collection,
+        secretValues,
+        connection,
+      },
+      { dependsOn },
+    );
+    out[name] = stack.services;
   }
   return out;
 }

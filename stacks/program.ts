@@ -10,7 +10,7 @@ import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
 import { parseAwsSettings } from "../provider/aws/settings";
 import { IngressEdge } from "../provider/aws/ingressEdge";
-import { deployDemo, parseDemoSettings } from "./demo";
+import { deployApps, deployDemo, parseDemoSettings } from "./demo";
 
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -54,8 +54,11 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
 
   const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
   const demos = deployDemo(demo, topology, docker, [interlock]);
+  const apps = deployApps(config.getObject("apps"), topology, config, docker, [interlock]);
 
-  return {
+  // Absent parts (no apps, no demo, no AWS edge) are left out rather than exported as undefined.
+  const outputs: Record<string, unknown> = {
+    apps,
     demo: demos,
     edge: edge?.environments,
     ingressNodes: Object.fromEntries(
@@ -64,4 +67,5 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     interlockConfig: interlock.configName,
     clusters: interlock.clusters,
   };
+  return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
 }

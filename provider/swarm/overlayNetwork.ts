@@ -112,7 +112,8 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
       driver: net.Driver,
       attachable: Boolean(net.Attachable),
       labels: net.Labels ?? {},
-      options: net.Options ?? {},
+      // The driver adds options of its own (the VXLAN ID); only declared ones are compared.
+      options: Object.fromEntries(Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""])),
       networkId: net.Id,
     };
     const { networkId: _n, ...inputs } = outs;

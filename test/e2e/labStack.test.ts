@@ -59,6 +59,7 @@ describe("the lab stack through the real Pulumi engine", function () {
     assert.strictEqual(result.summary.result, "succeeded", output.join(""));
     const services = await serviceNames();
     assert.deepStrictEqual(services, [
+      "demodev_demo",
       "ucp-interlock",
       "ucp-interlock-extension-dev",
       "ucp-interlock-extension-prod",
@@ -85,6 +86,41 @@ describe("the lab stack through the real Pulumi engine", function () {
       const addr = `10.213.0.${node === LAB.dev ? 11 : node === LAB.test ? 12 : 13}`;
       assert.strictEqual(await get(`http://${addr}:${httpPort}/`), 200, `${env} proxy answers on ${addr}:${httpPort}`);
     }
+  });
+
+  it("up deploys the demo: demodev with 2 tasks on the dev node, for the dev cluster, on ingress_dev", async () => {
+    const tasks = docker("stack", "ps", "demodev", "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}} {{.CurrentState}}").split("\n");
+    assert.strictEqual(tasks.length, 2, tasks.join("\n"));
+    for (const t of tasks) assert.match(t, new RegExp(`^demodev_demo\\.\\d ${LAB.dev.replace(/\./g, "\\.")} Running`));
+    assert.strictEqual(
+      docker("service", "inspect", "demodev_demo", "--format", '{{index .Spec.Labels "com.docker.lb.service_cluster"}} {{index .Spec.Labels "com.docker.lb.network"}}'),
+      "dev ingress_dev",
+    );
+    assert.strictEqual(docker("network", "inspect", "ingress_dev", "--format", '{{.Driver}} {{index .Labels "com.docker.ucp.access.label"}}'), "overlay /dev");
+  });
+
+  it("a stack routed to a service cluster that does not exist fails at preview and changes nothing", async () => {
+    const file = path.join(REPO, "Pulumi.e2e.yaml");
+    const good = fs.readFileSync(file, "utf8");
+    const compose = path.join(os.tmpdir(), `qa-${process.pid}.yml`);
+    fs.writeFileSync(
+      compose,
+      fs.readFileSync(path.join(REPO, "test/fixtures/docker-compose.yml"), "utf8").replace("service_cluster: dev", "service_cluster: qa"),
+    );
+    fs.writeFileSync(file, good.replace("config:\n", `config:\n  interlock-ingress:apps:\n    demoqa:\n      environment: dev\n      composeFile: ${compose}\n`));
+    const services = await serviceNames();
+    const printed: string[] = [];
+    try {
+      await assert.rejects(stack.preview({ onOutput: (s) => printed.push(s) }));
+    } finally {
+      fs.writeFileSync(file, good);
+      fs.rmSync(compose, { force: true });
+    }
+    assert.match(
+      printed.join(""),
+      /stack demoqa: services\.demo\.deploy\.labels\.com\.docker\.lb\.service_cluster: "qa" is not a service cluster of the Interlock config \([a-z, ]+\); use one of them/,
+    );
+    assert.deepStrictEqual(await serviceNames(), services);
   });
 
   it("a second preview changes nothing", async () => {
@@ -134,6 +170,7 @@ describe("the lab stack through the real Pulumi engine", function () {
   it("destroy gives the cluster back as UCP had it", async () => {
     await stack.destroy({ onOutput });
     assert.deepStrictEqual(await serviceNames(), ["ucp-interlock", "ucp-interlock-extension", "ucp-interlock-proxy"]);
+    assert.strictEqual(docker("network", "ls", "--filter", "name=ingress_dev", "-q"), "");
     for (const node of [LAB.dev, LAB.test, LAB.prod]) assert.strictEqual((await nodeLabels(node))[CLUSTER], undefined);
   });
 });
