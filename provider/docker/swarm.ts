@@ -70,3 +70,12 @@ export async function updateNodeLabels(
 export function connect(conn?: DockerConnection): Dockerode {
   return openDocker(conn);
 }
+
+/** Runs an Engine API call, turning a failure into a message that says where and what to check. */
+export async function reaching<T>(conn: DockerConnection | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Error(unreachableMessage(err, conn));
+  }
+}

@@ -155,18 +155,20 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
   },
 
   async read(id, props) {
-    if (!props) return { id };
-    const docker = swarm.connect(props.connection);
-    const live = await readLiveConfig(docker);
-    const sections = pickSections(live.config, Object.keys(props.sections ?? {}));
-    const outs: InterlockConfigOutputs = {
-      ...props,
-      sections,
-      configName: live.ref.ConfigName,
-      configVersion: live.version,
-    };
-    const { configName: _c, configVersion: _v, clusters: _s, ...inputs } = outs;
-    return { id, props: outs, inputs: inputs as InterlockConfigOutputs };
+    return swarm.reaching(props?.connection, async () => {
+      if (!props) return { id };
+      const docker = swarm.connect(props.connection);
+      const live = await readLiveConfig(docker);
+      const sections = pickSections(live.config, Object.keys(props.sections ?? {}));
+      const outs: InterlockConfigOutputs = {
+        ...props,
+        sections,
+        configName: live.ref.ConfigName,
+        configVersion: live.version,
+      };
+      const { configName: _c, configVersion: _v, clusters: _s, ...inputs } = outs;
+      return { id, props: outs, inputs: inputs as InterlockConfigOutputs };
+    });
   },
 
   async delete(_id, props) {

@@ -236,11 +236,13 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
   },
 
   async read(id, props) {
-    const docker = swarm.connect(props?.connection);
-    const services = await liveSummary(docker, props?.stack ?? id);
-    if (!Object.keys(services).length) return {};
-    const outs = { ...(props as AppStackOutputs), services };
-    return { id, props: outs, inputs: outs };
+    return swarm.reaching(props?.connection, async () => {
+      const docker = swarm.connect(props?.connection);
+      const services = await liveSummary(docker, props?.stack ?? id);
+      if (!Object.keys(services).length) return {};
+      const outs = { ...(props as AppStackOutputs), services };
+      return { id, props: outs, inputs: outs };
+    });
   },
 
   async delete(_id, props) {

@@ -103,21 +103,23 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
   },
 
   async read(id, props) {
-    const docker = swarm.connect(props?.connection);
-    const net = await inspectByName(docker, props?.name ?? id);
-    if (!net) return {};
-    const outs: OverlayNetworkOutputs = {
-      ...(props as OverlayNetworkOutputs),
-      name: net.Name,
-      driver: net.Driver,
-      attachable: Boolean(net.Attachable),
-      labels: net.Labels ?? {},
-      // The driver adds options of its own (the VXLAN ID); only declared ones are compared.
-      options: Object.fromEntries(Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""])),
-      networkId: net.Id,
-    };
-    const { networkId: _n, ...inputs } = outs;
-    return { id, props: outs, inputs: inputs as OverlayNetworkOutputs };
+    return swarm.reaching(props?.connection, async () => {
+      const docker = swarm.connect(props?.connection);
+      const net = await inspectByName(docker, props?.name ?? id);
+      if (!net) return {};
+      const outs: OverlayNetworkOutputs = {
+        ...(props as OverlayNetworkOutputs),
+        name: net.Name,
+        driver: net.Driver,
+        attachable: Boolean(net.Attachable),
+        labels: net.Labels ?? {},
+        // The driver adds options of its own (the VXLAN ID); only declared ones are compared.
+        options: Object.fromEntries(Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""])),
+        networkId: net.Id,
+      };
+      const { networkId: _n, ...inputs } = outs;
+      return { id, props: outs, inputs: inputs as OverlayNetworkOutputs };
+    });
   },
 
   async delete(_id, props) {

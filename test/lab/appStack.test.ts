@@ -82,7 +82,10 @@ describe("OverlayNetwork and AppStack against the lab swarm", function () {
 
   it("delete removes the stack's services, then the network goes", async () => {
     await stacks.delete!("demodev", app);
-    assert.strictEqual(docker("service", "ls", "--filter", "label=com.docker.stack.namespace=demodev", "-q"), "");
+    // Swarm may still list a removed service while its tasks shut down.
+    const listed = () => docker("service", "ls", "--filter", "label=com.docker.stack.namespace=demodev", "-q");
+    for (let i = 0; i < 30 && listed() !== ""; i++) await new Promise((r) => setTimeout(r, 1000));
+    assert.strictEqual(listed(), "");
     await networks.delete!("ingress_dev", { ...net, detachTimeoutSeconds: 60 });
     assert.strictEqual(docker("network", "ls", "--filter", "name=ingress_dev", "-q"), "");
     assert.deepStrictEqual(await networks.read!("ingress_dev", net), {});

@@ -1,0 +1,44 @@
+/**
+ * npm run drift -- [--stack NAME] [--json]
+ *
+ * For scheduled runs: refreshes against the live cluster without changing anything and
+ * reports every drifted resource and property. Exit 0 clean, 1 drift, 2 could not check.
+ */
+import { checkDrift, DriftReport, EXIT } from "./lib/drift";
+import { LAB_STACK } from "./lib/workspace";
+
+function show(v: unknown): string {
+  return v === undefined ? "(absent)" : JSON.stringify(v);
+}
+
+export function formatReport(r: DriftReport): string {
+  if (r.status === "error") return `drift check of ${r.stack}: ${r.error}`;
+  if (r.status === "clean") return `drift check of ${r.stack}: clean, live state matches the stack`;
+  const lines = [`drift check of ${r.stack}: ${r.resources.length} resource(s) drifted`];
+  for (const res of r.resources) {
+    lines.push(`  ${res.type} ${res.name}: ${res.op === "delete" ? "gone from the cluster" : "changed"}`);
+    for (const p of res.properties) lines.push(`    ${p.path}: ${show(p.before)} => ${show(p.after)}`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const at = argv.indexOf("--stack");
+  const stack = at >= 0 ? argv[at + 1] : LAB_STACK;
+  const json = argv.includes("--json");
+  const report = await checkDrift(stack, (line) => {
+    if (!json) console.error(line);
+  });
+  console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return EXIT[report.status];
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`drift check could not run: ${err instanceof Error ? err.message : err}`);
+      process.exit(EXIT.error);
+    },
+  );
+}

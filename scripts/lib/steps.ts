@@ -1,0 +1,91 @@
+/**
+ * Engine events (from the Automation API's onEvent, or recorded as JSON) reduced to what a
+ * person reviews: one step per resource with its operation and before/after properties.
+ */
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { changedPaths } from "../../provider/util/canonical";
+
+export interface Step {
+  op: string;
+  urn: string;
+  type: string;
+  name: string;
+  /** Inputs before and after (what the program declares), or outputs for refresh. */
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  /** Top-level properties the engine says changed, and those forcing a replacement. */
+  diffs: string[];
+  replaces: string[];
+}
+
+/** Pulumi's marker for a secret value inside event payloads. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Replaces secret values (however the engine encodes them) with "[secret]". */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in (value as object)) return "[secret]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+  }
+  return value;
+}
+
+const HIDDEN = new Set(["__provider", "providerVersion", "connection"]);
+
+function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!props) return undefined;
+  return maskSecrets(Object.fromEntries(Object.entries(props).filter(([k]) => !HIDDEN.has(k)))) as Record<string, unknown>;
+}
+
+/** Steps that change something (`same` and the stack itself are left out), in event order. */
+export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "inputs"): Step[] {
+  const steps = new Map<string, Step>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || m.op === "same" || m.type === "pulumi:pulumi:Stack") continue;
+    const key = `${m.urn}|${m.op}`;
+    if (steps.has(key)) continue;
+    const detailed = (m.detailedDiff ?? {}) as Record<string, { kind?: string }>;
+    steps.set(key, {
+      op: m.op,
+      urn: m.urn,
+      type: m.type,
+      name: m.urn.split("::").pop() ?? m.urn,
+      before: visible(m.old?.[which] as Record<string, unknown> | undefined),
+      after: visible(m.new?.[which] as Record<string, unknown> | undefined),
+      diffs: m.diffs ?? [],
+      replaces: Object.entries(detailed).filter(([, d]) => /replace/.test(d.kind ?? "")).map(([k]) => k).concat(
+        (m as { replaces?: string[] }).replaces ?? [],
+      ),
+    });
+  }
+  return [...steps.values()];
+}
+
+export interface PropertyChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return Boolean(v) && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A key as it reads in a path: label keys with dots are quoted. */
+const segment = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k));
+
+/** Leaf properties that differ (tables walked, lists and scalars compared whole). */
+export function propertyChanges(step: Step): PropertyChange[] {
+  const out: PropertyChange[] = [];
+  const walk = (a: unknown, b: unknown, path: string[]) => {
+    if (isTable(a) && isTable(b)) {
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], [...path, segment(k)]);
+    } else if (changedPaths(a, b).length) {
+      out.push({ path: path.join("."), before: a, after: b });
+    }
+  };
+  walk(step.before ?? {}, step.after ?? {}, []);
+  return out;
+}

@@ -1,0 +1,44 @@
+/**
+ * The review renderer on previews recorded from real lab runs (scripts/record-review-fixtures.ts):
+ * golden Markdown files, a replacement, and secrets shown as [secret].
+ * Set UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { renderReview } from "../../scripts/lib/markdown";
+import { stepsOf } from "../../scripts/lib/steps";
+
+const dir = path.join(__dirname, "../fixtures");
+
+function rendered(name: string): string {
+  const recording = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), "utf8"));
+  return renderReview(recording.stack, stepsOf(recording.events));
+}
+
+describe("review: previews as Markdown", () => {
+  for (const name of ["preview-update", "preview-replace"]) {
+    it(`${name} matches its golden file`, () => {
+      const golden = path.join(dir, `${name}.md`);
+      const md = rendered(name);
+      if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, md);
+      assert.strictEqual(md, fs.readFileSync(golden, "utf8"));
+    });
+  }
+
+  it("an update shows each changed key before → after and the TOML diff", () => {
+    const md = rendered("preview-update");
+    assert.match(md, /\| `sections\.dev\.PublishedSSLPort` \| `8445` \| `8446` \|/);
+    assert.match(md, /```diff\n[\s\S]*-PublishedSSLPort = 8445\n\+PublishedSSLPort = 8446\n[\s\S]*```/);
+    assert.match(md, /0 to create, 1 to update, 0 to replace, 0 to delete/);
+  });
+
+  it("a replacement says what forced it, and secrets read [secret]", () => {
+    const md = rendered("preview-replace");
+    assert.match(md, /\+- replace `tlsapp`/);
+    assert.match(md, /Replaced because `secretValues` cannot change in place/);
+    assert.match(md, /\[secret\]/);
+    const raw = fs.readFileSync(path.join(dir, "preview-replace.json"), "utf8");
+    for (const text of [raw, md]) assert.doesNotMatch(text, /lab-key-(one|two)|MIIBlab/);
+  });
+});
