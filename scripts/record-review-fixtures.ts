@@ -9,11 +9,12 @@ import * as os from "os";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { maskSecrets } from "./lib/steps";
-import { openStack, REPO } from "./lib/workspace";
+import { LAB_DOCKER_HOST, openStack, REPO } from "./lib/workspace";
 
 async function main() {
   process.env.PULUMI_BACKEND_URL = `file://${fs.mkdtempSync(path.join(os.tmpdir(), "record-"))}`;
   process.env.PULUMI_CONFIG_PASSPHRASE = "record";
+  process.env.DOCKER_HOST = LAB_DOCKER_HOST;
   const file = path.join(REPO, "Pulumi.review.yaml");
   const lab = fs.readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
   const withApp = (yaml: string) =>
@@ -31,7 +32,8 @@ async function main() {
     const record = async (name: string) => {
       const events: EngineEvent[] = [];
       await stack.preview({ onEvent: (e) => events.push(e) });
-      const kept = events.filter((e) => e.resourcePreEvent).map((e) => maskSecrets(e));
+      // The serialized provider code (__provider) is large and says nothing to a reviewer.
+      const kept = events.filter((e) => e.resourcePreEvent).map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))));
       fs.writeFileSync(path.join(REPO, "test/fixtures", name), JSON.stringify({ stack: "review", events: kept }, null, 1) + "\n");
     };
     const yaml = fs.readFileSync(file, "utf8");

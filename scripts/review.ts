@@ -26,7 +26,12 @@ async function main(argv: string[]): Promise<number> {
     const stack = await openStack(stackName);
     const events: EngineEvent[] = [];
     await stack.preview({ onEvent: (e) => events.push(e), onOutput: (s) => process.stderr.write(s) });
-    recording = { stack: stackName, events: events.filter((e) => e.resourcePreEvent).map((e) => maskSecrets(e) as EngineEvent) };
+    recording = {
+      stack: stackName,
+      events: events
+        .filter((e) => e.resourcePreEvent)
+        .map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))) as EngineEvent),
+    };
   }
   const record = arg("--record");
   if (record) fs.writeFileSync(record, JSON.stringify(recording, null, 1) + "\n");

@@ -60,38 +60,38 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const field = news.source ?? "node";
     if (typeof news.node !== "string" || !news.node) {
-      failures.push({ property: "node", reason: `${field}: a node hostname or ID is required` });
+      failures.push({ property: "", reason: `${field}: a node hostname or ID is required` });
     }
     for (const [k, v] of Object.entries(news.labels ?? {})) {
-      if (!k || /\s/.test(k)) failures.push({ property: "labels", reason: `label key ${JSON.stringify(k)} is not a valid label key` });
-      if (typeof v !== "string") failures.push({ property: "labels", reason: `label ${k} must be a string, got ${typeof v}` });
+      if (!k || /\s/.test(k)) failures.push({ property: "", reason: `label key ${JSON.stringify(k)} is not a valid label key` });
+      if (typeof v !== "string") failures.push({ property: "", reason: `label ${k} must be a string, got ${typeof v}` });
     }
     if (failures.length || !news.node) return { inputs: news, failures };
     let nodes;
     try {
       nodes = await swarm.listNodes(swarm.connect(news.connection), news.connection);
     } catch (err) {
-      return { inputs: news, failures: [{ property: "connection", reason: (err as Error).message }] };
+      return { inputs: news, failures: [{ property: "", reason: (err as Error).message }] };
     }
     const node = swarm.findNode(nodes, news.node);
     if (!node) {
       const known = nodes.map((n) => n.Description?.Hostname).filter(Boolean).join(", ");
       failures.push({
-        property: "node",
+        property: "",
         reason: `${field}: node "${news.node}" is not in the swarm; use one of: ${known}`,
       });
       return { inputs: news, failures };
     }
     if ((news.workersOnly ?? true) && node.Spec.Role === "manager") {
       failures.push({
-        property: "node",
+        property: "",
         reason: `${field}: node "${news.node}" is a manager, but ingress nodes must be workers; pick a worker node or set workersOnly: false`,
       });
     }
     const collection = node.Spec.Labels?.[ACCESS_LABEL];
     if (news.expectedCollection && collection !== news.expectedCollection) {
       failures.push({
-        property: "expectedCollection",
+        property: "",
         reason:
           `${field}: node "${news.node}" is in collection ${JSON.stringify(collection ?? "(none)")} ` +
           `(${ACCESS_LABEL}), not "${news.expectedCollection}"; move the node to that collection in UCP ` +

@@ -22,6 +22,7 @@ const SIGN: Record<string, string> = { create: "+", update: "~", delete: "-", re
 
 function show(v: unknown): string {
   if (v === undefined) return "—";
+  if (typeof v === "string" && v.includes("\n")) return `(${v.split("\n").length} lines)`;
   const text = typeof v === "string" ? v : JSON.stringify(v);
   const cut = text.length > 120 ? `${text.slice(0, 117)}...` : text;
   return "`" + cut.replace(/`/g, "'").replace(/\|/g, "\\|") + "`";
@@ -38,9 +39,10 @@ function tomlDiff(step: Step): string | undefined {
   const before = text(step.before);
   const after = text(step.after);
   if (before === after) return undefined;
-  const patch = createTwoFilesPatch("live", "after this change", before, after, "", "", { context: 2 })
+  const patch = createTwoFilesPatch("before", "after", before, after, "", "", { context: 2 })
     .split("\n")
-    .slice(2)
+    .slice(1)
+    .map((l) => l.replace(/\t$/, ""))
     .join("\n");
   return ["<details open><summary>Interlock config TOML (owned sections)</summary>", "", "```diff", patch.trimEnd(), "```", "", "</details>"].join("\n");
 }
@@ -72,9 +74,17 @@ export function renderReview(stack: string, steps: Step[]): string {
   for (const s of merged) {
     const verb = VERB[s.op] ?? s.op;
     lines.push("", `#### ${SIGN[verb] ?? ""} ${verb} \`${s.name}\` (\`${shortType(s.type)}\`)`);
-    if (verb === "replace" && s.replaces.length) lines.push("", `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.`);
+    if (verb === "replace") {
+      lines.push("", s.replaces.length ? `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.` : "Replaced.");
+    }
     // The template copy only supports later renders; reviewers read the sections.
     const changes = propertyChanges(s).filter((c) => !c.path.startsWith("templateSection"));
+    // A changed secret looks the same masked before and after; the engine still names it.
+    for (const key of new Set([...s.diffs, ...s.replaces])) {
+      if (!changes.some((c) => c.path === key || c.path.startsWith(`${key}.`))) {
+        changes.push({ path: key, before: s.before?.[key], after: s.after?.[key] === undefined ? undefined : "[changed]" });
+      }
+    }
     if (changes.length) {
       lines.push("", "| property | before | after |", "|---|---|---|");
       for (const c of changes) lines.push(`| \`${c.path}\` | ${show(c.before)} | ${show(c.after)} |`);

@@ -43,21 +43,28 @@ export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "in
   const steps = new Map<string, Step>();
   for (const e of events) {
     const m = e.resourcePreEvent?.metadata;
-    if (!m || m.op === "same" || m.type === "pulumi:pulumi:Stack") continue;
-    const key = `${m.urn}|${m.op}`;
-    if (steps.has(key)) continue;
+    // The stack and the default providers (which carry the stack config) say nothing new.
+    if (!m || m.op === "same" || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) continue;
+    const replacing = /replace/.test(m.op);
+    const key = `${m.urn}|${replacing ? "replace" : m.op}`;
+    const seen = steps.get(key);
+    // A replacement arrives as replace, create-replacement and delete-replaced: keep one,
+    // with the state before and after.
+    if (seen && !replacing) continue;
     const detailed = (m.detailedDiff ?? {}) as Record<string, { kind?: string }>;
+    const replaces = [
+      ...Object.entries(detailed).filter(([, d]) => /replace/.test(d.kind ?? "")).map(([k]) => k),
+      ...(replacing ? m.keys ?? [] : []),
+    ];
     steps.set(key, {
-      op: m.op,
+      op: replacing ? "replace" : m.op,
       urn: m.urn,
       type: m.type,
       name: m.urn.split("::").pop() ?? m.urn,
-      before: visible(m.old?.[which] as Record<string, unknown> | undefined),
-      after: visible(m.new?.[which] as Record<string, unknown> | undefined),
-      diffs: m.diffs ?? [],
-      replaces: Object.entries(detailed).filter(([, d]) => /replace/.test(d.kind ?? "")).map(([k]) => k).concat(
-        (m as { replaces?: string[] }).replaces ?? [],
-      ),
+      before: seen?.before ?? visible(m.old?.[which] as Record<string, unknown> | undefined),
+      after: seen?.after ?? visible(m.new?.[which] as Record<string, unknown> | undefined),
+      diffs: [...new Set([...(seen?.diffs ?? []), ...(m.diffs ?? [])])],
+      replaces: [...new Set([...(seen?.replaces ?? []), ...replaces])],
     });
   }
   return [...steps.values()];
@@ -82,6 +89,8 @@ export function propertyChanges(step: Step): PropertyChange[] {
   const walk = (a: unknown, b: unknown, path: string[]) => {
     if (isTable(a) && isTable(b)) {
       for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], [...path, segment(k)]);
+    } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.some(isTable)) {
+      a.forEach((x, i) => walk(x, b[i], [...path.slice(0, -1), `${path[path.length - 1] ?? ""}[${i}]`]));
     } else if (changedPaths(a, b).length) {
       out.push({ path: path.join("."), before: a, after: b });
     }
