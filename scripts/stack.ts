@@ -19,7 +19,8 @@ async function main(argv: string[]): Promise<number> {
       // As the pulumi CLI does: a preview first, so that invalid config fails before any
       // resource changes (the Automation API's up skips it).
       await stack.preview({ onOutput, diff: argv.includes("--diff") });
-      const result = await stack.up({ onOutput, diff: argv.includes("--diff") });
+      // Refreshing first makes up repair drift (a label removed by hand, a config swapped).
+      const result = await stack.up({ onOutput, diff: argv.includes("--diff"), refresh: !argv.includes("--no-refresh") });
       printOutputs(result.outputs);
       return 0;
     }

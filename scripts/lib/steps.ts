@@ -42,9 +42,11 @@ function visible(props?: Record<string, unknown>): Record<string, unknown> | und
 export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "inputs"): Step[] {
   const steps = new Map<string, Step>();
   for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
+    // A refresh announces each resource unchanged and reports what it read afterwards.
+    const m = which === "outputs" ? e.resOutputsEvent?.metadata : e.resourcePreEvent?.metadata;
     // The stack and the default providers (which carry the stack config) say nothing new.
-    if (!m || m.op === "same" || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) continue;
+    // A refresh can call a step "same" whose read values still differ (an output only).
+    if (!m || (m.op === "same" && which === "inputs") || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) continue;
     const replacing = /replace/.test(m.op);
     const key = `${m.urn}|${replacing ? "replace" : m.op}`;
     const seen = steps.get(key);

@@ -67,7 +67,7 @@ describe("drift check on the lab", function () {
     ]);
     const prod = report.resources.find((x) => x.name === "prod-ingress-0")!.properties[0];
     assert.deepStrictEqual([prod.before, prod.after], ["prod", "qa"]);
-    await stack.up();
+    await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
 
@@ -82,7 +82,7 @@ describe("drift check on the lab", function () {
     assert.deepStrictEqual(drifted(report).sort(), ["interlock:InterlockConfig interlock configName", "interlock:InterlockConfig interlock sections.dev.PublishedSSLPort"]);
     const port = report.resources[0].properties.find((p) => p.path === "sections.dev.PublishedSSLPort")!;
     assert.deepStrictEqual([port.before, port.after], [8445, 9445]);
-    await stack.up();
+    await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
 
@@ -94,7 +94,7 @@ describe("drift check on the lab", function () {
       'swarm:AppStack demodev services.demo.labels."com.docker.lb.port"',
       "swarm:AppStack demodev services.demo.replicas",
     ]);
-    await stack.up();
+    await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
 
