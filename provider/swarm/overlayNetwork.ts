@@ -142,6 +142,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
           );
         }
         // Interlock detaches a proxy from an app network at its next poll (~3 s).
+        console.error(`network ${props.name}: still in use, waiting for its users to detach`);
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
