@@ -111,6 +111,17 @@ export interface AppSettings {
   secrets?: Record<string, string>;
 }
 
+/** Contents of a Compose file's non-external configs, read from their `file:` next to it. */
+function configContents(composePath: string): Record<string, string> {
+  const compose = (YAML.parse(fs.readFileSync(composePath, "utf8")) ?? {}) as { configs?: Record<string, { file?: string; external?: unknown }> };
+  const out: Record<string, string> = {};
+  for (const [key, def] of Object.entries(compose.configs ?? {})) {
+    const file = def?.file && path.resolve(path.dirname(composePath), def.file);
+    if (file && fs.existsSync(file)) out[key] = fs.readFileSync(file, "utf8");
+  }
+  return out;
+}
+
 /** Deploys `interlock-ingress:apps`: each a Swarm stack named after its key. */
 export function deployApps(
   raw: unknown,
@@ -140,6 +151,7 @@ export function deployApps(
       {
         stack: name,
         compose: fs.readFileSync(path.resolve(PROJECT_DIR, app.composeFile), "utf8"),
+        configValues: configContents(path.resolve(PROJECT_DIR, app.composeFile)),
         clusters: topology.environments.map((e) => e.name),
         collection: env.collection,
         secretValues,

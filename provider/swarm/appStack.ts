@@ -18,7 +18,7 @@ import type Dockerode from "dockerode";
 import type { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
-import { deepEqual } from "../util/canonical";
+import { contentHash, deepEqual } from "../util/canonical";
 import { labelMap, parseCompose, serviceSpecs, STACK_NAMESPACE, validateRouting, ComposeError, ComposeFile } from "./compose";
 
 export interface AppStackArgs {
@@ -32,6 +32,8 @@ export interface AppStackArgs {
   collection?: pulumi.Input<string>;
   /** Values of the file's secrets, by name; pass Pulumi secrets. */
   secretValues?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Contents of the file's configs, by name. */
+  configValues?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   convergeTimeoutSeconds?: pulumi.Input<number>;
   connection?: pulumi.Input<DockerConnection>;
 }
@@ -42,6 +44,7 @@ export interface AppStackInputs {
   clusters: string[];
   collection?: string;
   secretValues?: Record<string, string>;
+  configValues?: Record<string, string>;
   convergeTimeoutSeconds?: number;
   connection?: DockerConnection;
 }
@@ -157,7 +160,24 @@ async function ensureNetworksAndSecrets(docker: Dockerode, compose: ComposeFile,
       secrets[key] = { id: created.id, name };
     }
   }
-  return { networks, secrets };
+  // Configs are immutable: the content hash in the name lets a change roll as a new config.
+  const configs: Record<string, { id: string; name: string }> = {};
+  for (const [key, def] of Object.entries((compose.configs ?? {}) as Record<string, { external?: unknown; name?: string }>)) {
+    if (def?.external) {
+      const name = def.name ?? key;
+      const found = ((await docker.listConfigs({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((c) => c.Spec.Name === name);
+      if (found) configs[key] = { id: found.ID, name };
+      continue;
+    }
+    const data = inputs.configValues?.[key] ?? "";
+    const name = `${inputs.stack}_${key}-${contentHash(data).slice(0, 8)}`;
+    const existing = ((await docker.listConfigs({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((c) => c.Spec.Name === name);
+    configs[key] = {
+      id: existing?.ID ?? ((await docker.createConfig({ Name: name, Labels: ns, Data: Buffer.from(data).toString("base64") })) as unknown as { id: string }).id,
+      name,
+    };
+  }
+  return { networks, secrets, configs };
 }
 
 async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
@@ -184,6 +204,11 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   const names = new Set(Object.values(specs).map((s) => s.Name));
   for (const svc of live.filter((s) => !names.has(s.Spec.Name))) await docker.getService(svc.ID).remove();
   await converge(docker, inputs.stack, (inputs.convergeTimeoutSeconds ?? 120) * 1000, since);
+  // Configs replaced by new content are no longer referenced once the services converged.
+  const inUse = new Set(Object.values(ids.configs).map((c) => c.id));
+  for (const cfg of (await docker.listConfigs({ filters: { label: [`${STACK_NAMESPACE}=${inputs.stack}`] } })) as Array<{ ID: string }>) {
+    if (!inUse.has(cfg.ID)) await docker.getConfig(cfg.ID).remove().catch(() => undefined);
+  }
   return { ...inputs, services: await liveSummary(docker, inputs.stack) };
 }
 
@@ -207,6 +232,11 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
           failures.push({ property: "", reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret` });
         }
       }
+      for (const [key, def] of Object.entries((compose.configs ?? {}) as Record<string, { external?: unknown }>)) {
+        if (!def?.external && news.configValues?.[key] === undefined) {
+          failures.push({ property: "", reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}` });
+        }
+      }
     } catch (err) {
       const problems = err instanceof ComposeError ? err.problems : [(err as Error).message];
       failures.push(...problems.map((reason) => ({ property: "", reason })));
@@ -223,7 +253,11 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     } catch {
       wanted = undefined;
     }
-    const changes = replaces.length > 0 || olds.compose !== news.compose || !deepEqual(olds.services, wanted);
+    const changes =
+      replaces.length > 0 ||
+      olds.compose !== news.compose ||
+      !deepEqual(olds.configValues ?? {}, news.configValues ?? {}) ||
+      !deepEqual(olds.services, wanted);
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
@@ -263,6 +297,9 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       }
       for (const sec of (await docker.listSecrets({ filters: { label: ns } })) as Array<{ ID: string }>) {
         await docker.getSecret(sec.ID).remove().catch(() => left++);
+      }
+      for (const cfg of (await docker.listConfigs({ filters: { label: ns } })) as Array<{ ID: string }>) {
+        await docker.getConfig(cfg.ID).remove().catch(() => left++);
       }
       if (!left) return;
       if (Date.now() > deadline) throw new Error(`stack ${props.stack}: services, networks or secrets still present after 60 s`);

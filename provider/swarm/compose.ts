@@ -156,7 +156,11 @@ function updateConfig(c: Record<string, unknown> | undefined, fallbackAction: st
 export function serviceSpecs(
   compose: ComposeFile,
   stack: string,
-  ids: { networks: Record<string, string>; secrets: Record<string, { id: string; name: string }> },
+  ids: {
+    networks: Record<string, string>;
+    secrets: Record<string, { id: string; name: string }>;
+    configs?: Record<string, { id: string; name: string }>;
+  },
 ): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, svc] of Object.entries(compose.services ?? {})) {
@@ -172,6 +176,12 @@ export function serviceSpecs(
       const ref = ids.secrets[key];
       return { File: { Name: target, UID: "0", GID: "0", Mode: 0o444 }, SecretID: ref?.id, SecretName: ref?.name };
     });
+    const configs = (svc.configs ?? []).map((c) => {
+      const key = typeof c === "string" ? c : c.source!;
+      const target = typeof c === "string" ? `/${c}` : c.target ?? `/${c.source}`;
+      const ref = ids.configs?.[key];
+      return { File: { Name: target, UID: "0", GID: "0", Mode: 0o444 }, ConfigID: ref?.id, ConfigName: ref?.name };
+    });
     const limits = deploy.resources?.limits;
     const reservations = deploy.resources?.reservations;
     out[name] = {
@@ -185,6 +195,7 @@ export function serviceSpecs(
           Command: svc.entrypoint === undefined ? undefined : ([] as string[]).concat(svc.entrypoint as string[]),
           Args: svc.command === undefined ? undefined : typeof svc.command === "string" ? ["/bin/sh", "-c", svc.command] : svc.command,
           Secrets: secrets.length ? secrets : undefined,
+          Configs: configs.length ? configs : undefined,
           StopGracePeriod: nanos(svc.stop_grace_period),
         },
         Resources: {

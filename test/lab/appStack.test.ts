@@ -74,6 +74,38 @@ describe("OverlayNetwork and AppStack against the lab swarm", function () {
     assert.match(docker("service", "inspect", "demodev_demo", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Args}}"), /httpd/);
   });
 
+  it("stack configs become Docker configs; a content change rolls out as a new config", async () => {
+    const compose = [
+      'version: "3.7"',
+      "services:",
+      "  page:",
+      "    image: lab/docker-demo:lab",
+      '    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]',
+      "    configs:",
+      "      - source: index",
+      "        target: /www/index.html",
+      "configs:",
+      "  index:",
+      "    file: ./index.html",
+    ].join("\n");
+    const pages = { stack: "pages", compose, clusters: [], connection: conn, convergeTimeoutSeconds: 120 };
+    const missing = await stacks.check!(undefined as never, pages);
+    assert.match((missing.failures ?? []).map((f) => f.reason).join("\n"), /stack pages: configs\.index has no content; pass it in configValues\.index/);
+    let outs = (await stacks.create({ ...pages, configValues: { index: "<h1>one</h1>" } })).outs!;
+    const mounted = () => docker("service", "inspect", "pages_page", "--format", "{{(index .Spec.TaskTemplate.ContainerSpec.Configs 0).ConfigName}}");
+    const first = mounted();
+    assert.match(first, /^pages_index-[0-9a-f]{8}$/);
+    assert.strictEqual(docker("config", "inspect", first, "--format", "{{printf \"%s\" .Spec.Data}}"), "<h1>one</h1>");
+    const news = { ...pages, configValues: { index: "<h1>two</h1>" } };
+    assert.strictEqual((await stacks.diff!("pages", outs, news)).changes, true);
+    outs = (await stacks.update!("pages", outs, news)).outs!;
+    assert.notStrictEqual(mounted(), first);
+    assert.strictEqual(docker("config", "ls", "--filter", `name=${first}`, "-q"), "", "the replaced config is removed");
+    assert.strictEqual(docker("config", "inspect", mounted(), "--format", "{{printf \"%s\" .Spec.Data}}"), "<h1>two</h1>");
+    await stacks.delete!("pages", outs);
+    assert.strictEqual(docker("config", "ls", "--filter", "label=com.docker.stack.namespace=pages", "-q"), "");
+  });
+
   it("deleting a network still in use waits, then names its users", async () => {
     docker("service", "create", "--detach", "--no-resolve-image", "--name", "squatter", "--network", "ingress_dev", "lab/busybox:lab", "sleep", "3600");
     await assert.rejects(networks.delete!("ingress_dev", { ...net, detachTimeoutSeconds: 3 }), /network ingress_dev is still in use after 3 s by service (demodev_demo, service squatter|squatter)/);

@@ -5,6 +5,8 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, LAB } from "../support/lab";
+import { interlockConfigProvider } from "../../provider/interlock/interlockConfig";
+import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
 
 describe("the lab stands in for a UCP cluster", function () {
   this.timeout(600_000);
@@ -59,5 +61,24 @@ describe("the lab stands in for a UCP cluster", function () {
     assert.strictEqual(r.status, 0, r.stderr);
     assert.match(r.stdout, /^PublishedSSLPort = 8444$/m);
     assert.match(r.stdout, /^Image = "docker\/ucp-interlock-extension:3\.2\.5"$/m);
+  });
+
+  it("a malformed live config stops a stack at preview with the object and line, changing nothing", async () => {
+    const conf1 = docker("config", "inspect", "--format", "{{printf \"%s\" .Spec.Data}}", "com.docker.ucp.interlock.conf-1");
+    const broken = conf1.replace("[Extensions.default.Config]", "[Extensions.default.Config");
+    assert.strictEqual(spawnSync("docker", ["-H", LAB.host, "config", "create", "com.docker.ucp.interlock.conf-3", "-"], { input: broken }).status, 0);
+    // With pause instead of rollback, Swarm leaves the broken config in the spec (a hand edit gone wrong).
+    spawnSync("docker", ["-H", LAB.host, "service", "update", "--quiet", "--update-failure-action", "pause", "--config-rm", "com.docker.ucp.interlock.conf-1",
+      "--config-add", "source=com.docker.ucp.interlock.conf-3,target=/config.toml", "ucp-interlock"], { encoding: "utf8" });
+    try {
+      const topology = parseTopology({ environments: { dev: { ingressNodes: [LAB.dev], publishMode: "host", publishedPort: 8082, publishedSSLPort: 8445 } } });
+      const result = await interlockConfigProvider.check!(undefined as never, {
+        stack: "broken", environments: topology.environments, settings: DEFAULT_INTERLOCK, connection: { host: LAB.host },
+      });
+      assert.match((result.failures ?? [])[0]?.reason ?? "", /the live Interlock config com\.docker\.ucp\.interlock\.conf-3 is not valid TOML at line \d+, column \d+: .*fix it by hand/);
+      assert.strictEqual(docker("config", "ls", "--filter", "name=com.docker.ucp.interlock.conf-4", "-q"), "");
+    } finally {
+      baseline();
+    }
   });
 });
