@@ -17,6 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
+import { isUnreachable } from "../docker/errors";
 import { deepEqual } from "../util/canonical";
 import { EnvironmentSpec, InterlockSettings, CONFIG_NAMESPACE } from "../topology";
 import { readLiveConfig, toNodeView, LiveConfig } from "./live";
@@ -108,8 +109,7 @@ export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockC
       live = await readLiveConfig(docker);
       nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
     } catch (err) {
-      const message = (err as Error).message;
-      return fail(/ECONNREFUSED|ENOENT|EHOSTUNREACH|ETIMEDOUT/.test(message) ? swarm.unreachableMessage(err, news.connection) : message);
+      return fail(isUnreachable(err) ? swarm.unreachableMessage(err, news.connection) : (err as Error).message);
     }
     const plan = planConfig({
       live: live.config,

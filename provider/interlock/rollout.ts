@@ -21,6 +21,7 @@ import {
 } from "./live";
 import { CONFIG_PREFIX, CONFIG_TARGET, CoreConfig, CORE_SERVICE, LABEL_HASH, LABEL_OWNERS, LABEL_STACK } from "./schema";
 import { stringifyCoreConfig } from "./toml";
+import { sleep } from "../util/time";
 
 export type Reporter = (message: string) => void;
 
@@ -51,8 +52,6 @@ export class RolloutError extends Error {
     this.name = "RolloutError";
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<RolloutResult> {
   const serviceName = opts.serviceName ?? CORE_SERVICE;

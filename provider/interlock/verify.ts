@@ -9,6 +9,7 @@ import { satisfies } from "./constraints";
 import { removeService, toNodeView } from "./live";
 import { Reporter } from "./rollout";
 import { CoreConfig, ExtensionSection, serviceNames } from "./schema";
+import { sleep } from "../util/time";
 
 /** What a stack outputs per cluster. */
 export interface ClusterStatus {
@@ -31,8 +32,6 @@ interface TaskInfo {
   DesiredState?: string;
   Status?: { State?: string; Err?: string };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Problems with one cluster right now; empty when it is as its section says. */
 async function clusterProblems(

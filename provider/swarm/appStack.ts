@@ -20,6 +20,7 @@ import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
 import { contentHash, deepEqual } from "../util/canonical";
 import { labelMap, parseCompose, serviceSpecs, STACK_NAMESPACE, validateRouting, ComposeError, ComposeFile } from "./compose";
+import { sleep } from "../util/time";
 
 export interface AppStackArgs {
   /** Stack namespace, e.g. demodev. */
@@ -83,8 +84,6 @@ export function desiredServices(compose: ComposeFile, stack: string): Record<str
 async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
   return (await docker.listServices({ filters: { label: [`${STACK_NAMESPACE}=${stack}`] } })) as unknown as LiveService[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * What identifies a task's spec: the API shows a service's template with defaults filled in
