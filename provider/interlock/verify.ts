@@ -39,9 +39,9 @@ async function clusterProblems(
   name: string,
   section: ExtensionSection,
   nodes: Map<string, SwarmNode>,
+  services: ServiceInfo[],
 ): Promise<{ problems: string[]; status?: ClusterStatus }> {
   const problems: string[] = [];
-  const services = (await docker.listServices()) as ServiceInfo[];
   const byName = (n?: string) => services.find((s) => s.Spec.Name === n);
   const ext = byName(section.ServiceName);
   const proxy = byName(section.ProxyServiceName);
@@ -49,16 +49,17 @@ async function clusterProblems(
   if (!proxy) problems.push(`[${name}] proxy service ${section.ProxyServiceName} does not exist yet`);
   if (!ext || !proxy) return { problems };
 
-  const running = async (svc: ServiceInfo) =>
-    ((await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as TaskInfo[]).filter(
-      (t) => t.Status?.State === "running",
-    );
-  if ((await running(ext)).length < 1) problems.push(`[${name}] ${section.ServiceName} has no running task`);
+  const desired = async (svc: ServiceInfo) =>
+    (await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as TaskInfo[];
+  if (!(await desired(ext)).some((t) => t.Status?.State === "running")) {
+    problems.push(`[${name}] ${section.ServiceName} has no running task`);
+  }
 
   const want = section.ProxyReplicas ?? 0;
-  const tasks = await running(proxy);
+  const proxyTasks = await desired(proxy);
+  const tasks = proxyTasks.filter((t) => t.Status?.State === "running");
   if (tasks.length !== want) {
-    const pending = ((await docker.listTasks({ filters: { service: [proxy.ID], "desired-state": ["running"] } })) as TaskInfo[])
+    const pending = proxyTasks
       .filter((t) => t.Status?.State !== "running")
       .map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`);
     problems.push(
@@ -108,12 +109,13 @@ export async function verifyClusters(
   let lastReport = 0;
   for (;;) {
     const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
+    const services = (await docker.listServices()) as ServiceInfo[];
     const out: Record<string, ClusterStatus> = {};
     const problems: string[] = [];
     for (const name of owned) {
       const section = config.Extensions?.[name];
       if (!section) continue;
-      const r = await clusterProblems(docker, name, section, nodes);
+      const r = await clusterProblems(docker, name, section, nodes, services);
       problems.push(...r.problems);
       if (r.status) out[name] = r.status;
     }
