@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { maskSecrets } from "./lib/steps";
+import { recordable } from "./lib/steps";
 import { LAB_DOCKER_HOST, openStack, REPO } from "./lib/workspace";
 
 async function main() {
@@ -32,8 +32,7 @@ async function main() {
     const record = async (name: string) => {
       const events: EngineEvent[] = [];
       await stack.preview({ onEvent: (e) => events.push(e) });
-      // The serialized provider code (__provider) is large and says nothing to a reviewer.
-      const kept = events.filter((e) => e.resourcePreEvent).map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))));
+      const kept = recordable(events);
       fs.writeFileSync(path.join(REPO, "test/fixtures", name), JSON.stringify({ stack: "review", events: kept }, null, 1) + "\n");
     };
     const yaml = fs.readFileSync(file, "utf8");

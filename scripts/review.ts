@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { renderReview } from "./lib/markdown";
-import { maskSecrets, stepsOf } from "./lib/steps";
+import { recordable, stepsOf } from "./lib/steps";
 import { openStack, LAB_STACK } from "./lib/workspace";
 
 export interface Recording {
@@ -26,12 +26,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = await openStack(stackName);
     const events: EngineEvent[] = [];
     await stack.preview({ onEvent: (e) => events.push(e), onOutput: (s) => process.stderr.write(s) });
-    recording = {
-      stack: stackName,
-      events: events
-        .filter((e) => e.resourcePreEvent)
-        .map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))) as EngineEvent),
-    };
+    recording = { stack: stackName, events: recordable(events) };
   }
   const record = arg("--record");
   if (record) fs.writeFileSync(record, JSON.stringify(recording, null, 1) + "\n");

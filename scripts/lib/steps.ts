@@ -31,6 +31,16 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Engine events as they are kept for review (--record, fixtures): resource steps only,
+ * secrets masked, and without the serialized provider code (large, and nothing to review).
+ */
+export function recordable(events: EngineEvent[]): EngineEvent[] {
+  return events
+    .filter((e) => e.resourcePreEvent)
+    .map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))) as EngineEvent);
+}
+
 const HIDDEN = new Set(["__provider", "providerVersion", "connection"]);
 
 function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {
