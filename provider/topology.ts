@@ -20,8 +20,13 @@ export interface EnvironmentSpec {
   publishedPort: number;
   publishedSSLPort: number;
   proxyReplicas: number;
-  /** Other `[Extensions.<env>]` keys and sub-tables, merged over the template section. */
+  /**
+   * Other `[Extensions.<env>]` keys and sub-tables, merged over the template section: tables
+   * merge key by key, lists are appended to the template's list, scalars replace.
+   */
   overrides: Record<string, unknown>;
+  /** Keys whose value replaces the template's outright (lists and tables included). */
+  replace: Record<string, unknown>;
 }
 
 /** How the Interlock config is rolled out. */
@@ -61,7 +66,42 @@ export class TopologyError extends Error {
   }
 }
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+/**
+ * Environment names become Swarm service names (`ucp-interlock-extension-<env>`): swarmkit
+ * wants a DNS label (at most 63 characters, no dash at either end) and the prefix takes 24.
+ */
+const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+export const MAX_ENVIRONMENT_NAME = 63 - "ucp-interlock-extension-".length;
+
+/** Keys of an environment table. */
+const ENVIRONMENT_KEYS = ["ingressNodes", "collection", "publishedPort", "publishedSSLPort", "publishMode", "proxyReplicas", "overrides", "replace"];
+
+/**
+ * Section keys that come from the stack's own settings: overriding them would make Interlock
+ * and the AWS edge disagree, so overrides of them are refused with the setting to use.
+ */
+export const SETTING_FOR_KEY: Record<string, string> = {
+  publishedport: "publishedPort",
+  publishedsslport: "publishedSSLPort",
+  proxyreplicas: "proxyReplicas",
+  publishmode: "publishMode",
+  servicename: "the environment's name",
+  proxyservicename: "the environment's name",
+  servicecluster: "the environment's name",
+  configservicename: "the environment's name",
+};
+
+/** The closest of `known` to `given` (for "did you mean"), when it is close enough. */
+export function suggest(given: string, known: string[]): string | undefined {
+  const { distance } = require("fastest-levenshtein") as typeof import("fastest-levenshtein");
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const d = distance(given.toLowerCase(), k.toLowerCase());
+    if (d < bestScore) [best, bestScore] = [k, d];
+  }
+  return bestScore <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
+}
 
 function isPort(v: unknown): v is number {
   return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
@@ -77,7 +117,12 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
   const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
 
   const environments: EnvironmentSpec[] = [];
-  if (!isRecord(raw.environments) || !Object.keys(raw.environments).length) {
+  const listedIn = new Map<string, string>();
+  if (Array.isArray(raw.environments)) {
+    problems.push(
+      `${key("environments")}: expected a table keyed by environment name, got a list; write {dev: {ingressNodes: [...], ...}}`,
+    );
+  } else if (!isRecord(raw.environments) || !Object.keys(raw.environments).length) {
     problems.push(
       `${key("environments")}: no environment is configured; add one such as ` +
         `{dev: {ingressNodes: [<hostname>], publishedPort: 8082, publishedSSLPort: 8445}}`,
@@ -85,19 +130,33 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
   } else {
     for (const [name, value] of Object.entries(raw.environments)) {
       const at = `${key("environments")}.${name}`;
-      if (!NAME.test(name)) {
-        problems.push(`${at}: "${name}" is not a usable environment name; use lower-case letters, digits and dashes`);
+      if (!NAME.test(name) || name.length > MAX_ENVIRONMENT_NAME) {
+        problems.push(
+          `${at}: "${name}" cannot name Swarm services ucp-interlock-extension-${name}; use lower-case letters, digits ` +
+            `and inner dashes, at most ${MAX_ENVIRONMENT_NAME} characters (a service name is a DNS label of at most 63)`,
+        );
         continue;
       }
       if (!isRecord(value)) {
         problems.push(`${at}: expected a table with ingressNodes, publishedPort and publishedSSLPort`);
         continue;
       }
+      for (const k of Object.keys(value).filter((k) => !ENVIRONMENT_KEYS.includes(k))) {
+        const near = suggest(k, ENVIRONMENT_KEYS);
+        problems.push(`${at}.${k}: unknown key${near ? `; did you mean ${near}?` : ""} (known: ${ENVIRONMENT_KEYS.join(", ")})`);
+      }
       const nodes = value.ingressNodes;
       if (!Array.isArray(nodes) || nodes.length === 0 || nodes.some((n) => typeof n !== "string" || !n)) {
         problems.push(`${at}.ingressNodes: list at least one node hostname, e.g. [ip-10-0-1-5.us-west-2.compute.internal]`);
       } else if (new Set(nodes).size !== nodes.length) {
         problems.push(`${at}.ingressNodes: a node is listed twice; list each node once`);
+      } else {
+        for (const node of nodes as string[]) {
+          const other = listedIn.get(node);
+          if (other) {
+            problems.push(`${at}.ingressNodes: ${node} is listed in ${other} and ${name}; an ingress node serves one environment`);
+          } else listedIn.set(node, name);
+        }
       }
       for (const port of ["publishedPort", "publishedSSLPort"] as const) {
         if (!isPort(value[port])) {
@@ -116,8 +175,22 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
       if (!Number.isInteger(replicas) || (replicas as number) < 1) {
         problems.push(`${at}.proxyReplicas: ${JSON.stringify(replicas)} is not a whole number of at least 1`);
       }
-      if (value.overrides !== undefined && !isRecord(value.overrides)) {
-        problems.push(`${at}.overrides: expected a table of [Extensions.${name}] keys`);
+      for (const table of ["overrides", "replace"] as const) {
+        const given = value[table];
+        if (given === undefined) continue;
+        if (!isRecord(given)) {
+          problems.push(`${at}.${table}: expected a table of [Extensions.${name}] keys`);
+          continue;
+        }
+        for (const k of Object.keys(given)) {
+          const setting = SETTING_FOR_KEY[k.toLowerCase()];
+          if (setting) {
+            problems.push(
+              `${at}.${table}.${k}: set by the stack, not by ${table}; ` +
+                (setting.startsWith("the ") ? `it is derived from ${setting}` : `use ${at}.${setting}`),
+            );
+          }
+        }
       }
       const collection = value.collection ?? `/${name}`;
       if (typeof collection !== "string" || !collection.startsWith("/")) {
@@ -132,6 +205,7 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
         publishedSSLPort: value.publishedSSLPort as number,
         proxyReplicas: replicas as number,
         overrides: (isRecord(value.overrides) ? value.overrides : {}) as Record<string, unknown>,
+        replace: (isRecord(value.replace) ? value.replace : {}) as Record<string, unknown>,
       });
     }
   }

@@ -11,7 +11,9 @@ import * as path from "path";
 import { createTwoFilesPatch } from "diff";
 import { connect } from "../provider/docker/connection";
 import { listNodes } from "../provider/docker/swarm";
-import { readLiveConfig, toNodeView } from "../provider/interlock/live";
+import { listCoreConfigs, readLiveConfig, toNodeView } from "../provider/interlock/live";
+import { ownersOf } from "../provider/interlock/owners";
+import { readSavedTemplate } from "../provider/interlock/templateStore";
 import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
@@ -27,37 +29,41 @@ async function main(argv: string[]): Promise<number> {
 
   let live;
   let nodes;
+  let owners = {};
+  let saved;
   if (!argv.includes("--offline")) {
     try {
       const docker = connect(host ? { host } : undefined);
       live = await readLiveConfig(docker);
       nodes = (await listNodes(docker)).map(toNodeView);
+      owners = ownersOf(live, await listCoreConfigs(docker));
+      saved = await readSavedTemplate(docker, topology.interlock.template);
     } catch (err) {
       console.error(`# live config not read (${(err as Error).message.split("\n")[0]}); rendering over UCP's default config`);
     }
   }
   const base = live?.config ?? parseCoreConfig(fs.readFileSync(path.join(REPO, "provider/interlock/ucp-default.toml"), "utf8"), "UCP default");
-  // Once the template is gone, the stack's own live sections are what it rendered from it.
-  const kept = Object.values(pickSections(base, envNames))[0];
   const plan = planConfig({
     live: base,
+    stack,
+    owners,
     environments: topology.environments,
     settings: topology.interlock,
     previousSections: pickSections(base, envNames),
-    previousTemplate: kept,
+    savedTemplate: saved,
     liveName: live?.ref.ConfigName,
     nodes,
   });
-  const toml = stringifyCoreConfig(plan.merged);
+  const toml = live ? stringifyCoreConfig(plan.merged, live.text) : stringifyCoreConfig(plan.merged);
   console.log(`# interlock-ingress render: stack ${stack}; sections ${envNames.join(", ")}`);
   console.log(toml);
   if (live) {
-    const patch = createTwoFilesPatch(live.ref.ConfigName, "rendered", stringifyCoreConfig(live.config), toml, "", "", { context: 3 });
+    const patch = createTwoFilesPatch(live.ref.ConfigName, "rendered", live.text, toml, "", "", { context: 3 });
     const changed = patch.split("\n").some((l) => /^[+-](?![+-])/.test(l));
     console.log(changed ? `# diff against the live ${live.ref.ConfigName}:\n${patch}` : `# identical to the live ${live.ref.ConfigName}: pulumi up writes nothing`);
   }
-  for (const p of plan.problems) console.error(`problem: ${p}`);
-  return plan.problems.length ? 1 : 0;
+  for (const p of plan.problems) console.error(`${p.severity}: ${p.message}`);
+  return plan.problems.some((p) => p.severity === "error") ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

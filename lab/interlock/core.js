@@ -6,7 +6,8 @@
 "use strict";
 const fs = require("fs");
 const crypto = require("crypto");
-const TOML = require("@iarna/toml");
+// The same TOML 1.0 reader as the product: CRLF line endings and comments are read as Interlock reads them.
+const TOML = require("@decimalturn/toml-patch");
 const Docker = require("dockerode");
 const { validateCoreConfig } = require("./validate");
 

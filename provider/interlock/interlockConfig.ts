@@ -1,33 +1,41 @@
 /**
  * InterlockConfig: the service-cluster sections this stack owns in Interlock's core config,
- * rolled out as UCP requires (blog steps 4-8).
+ * rolled out as UCP requires (blog steps 4-8), with other stacks owning other sections of
+ * the same config (one stack per environment on one cluster).
  *
- * - check:  reads the live config, renders the owned sections from the stack config over the
- *           template section, and validates the whole merged config (names, ports, placement,
- *           constraints, ownership) before anything changes; the rendered sections become the
+ * - check:  reads the live config, its owners and the template (plan.ts), renders the owned
+ *           sections and validates the whole merged config before anything changes. Errors are
+ *           for what this stack writes and collisions with it; problems already present in
+ *           sections it does not own are engine warnings. The rendered sections become the
  *           resource's inputs, so previews diff them key by key.
- * - create/update: merges into whatever is live (never dropping a section it does not own),
- *           writes conf-<N+1> and swaps it onto ucp-interlock with rollback (rollout.ts), then
+ * - create/update: saves the template on the cluster the first time, merges into whatever is
+ *           live (never dropping a section another stack owns), writes conf-<N+1> as a patch
+ *           of the live text and swaps it onto ucp-interlock with rollback (rollout.ts), then
  *           removes stale services, verifies every owned cluster and prunes old versions.
  *           Nothing is written when the merged config equals the live one.
  * - read:   the owned sections as they are live, so refresh shows drift.
- * - delete: a new version without the owned sections (UCP's template section is put back
+ * - delete: a new version without the owned sections (the template section is put back
  *           when nothing else would be left).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
-import { deepEqual } from "../util/canonical";
-import { EnvironmentSpec, InterlockSettings, CONFIG_NAMESPACE } from "../topology";
-import { readLiveConfig, toNodeView, LiveConfig } from "./live";
-import { mergeConfig, pickSections } from "./render";
-import { planConfig, sectionsToRemove } from "./plan";
-import { pruneConfigs, rollout, Reporter } from "./rollout";
+import { deepEqual, jsonSafe } from "../util/canonical";
+import { engineWarn } from "../util/engineLog";
+import { EnvironmentSpec, InterlockSettings } from "../topology";
+import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
+import { ownersOf, withOwner } from "./owners";
+import { mergeConfig, pickSections, Problem } from "./render";
+import { ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
+import { pruneConfigs, removeOrphans, rollout, Reporter, RolloutError } from "./rollout";
 import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
+import { readSavedTemplate, saveTemplate } from "./templateStore";
+import { droppedComments, stringifyCoreConfig } from "./toml";
+import { validateCoreConfig } from "./validate";
 import { ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
 
-export const INTERLOCK_CONFIG_PROVIDER_VERSION = "1";
+export const INTERLOCK_CONFIG_PROVIDER_VERSION = "2";
 
 export interface InterlockConfigArgs {
   /** Owner recorded on the config objects: the Pulumi stack. */
@@ -58,143 +66,190 @@ export interface InterlockConfigOutputs extends InterlockConfigInputs {
 /** Progress on long waits: stderr of the provider process is shown by the engine. */
 const report: Reporter = (message) => console.error(`interlock: ${message}`);
 
-function owners(live: LiveConfig): Record<string, string[]> {
-  try {
-    return JSON.parse(live.labels[LABEL_OWNERS] ?? "{}") as Record<string, string[]>;
-  } catch {
-    return {};
-  }
+/** Which input a check failure belongs to. */
+function propertyOf(message: string): string {
+  return message.startsWith("interlock-ingress:interlock.") ? "settings" : "environments";
 }
 
-function withOwner(current: Record<string, string[]>, stack: string, sections: string[]): Record<string, string[]> {
-  const out = { ...current };
-  if (sections.length) out[stack] = [...sections].sort();
-  else delete out[stack];
-  return out;
+/** The owned sections' names as the merge sees them, with a plain origin for re-validation. */
+function ownedOrigins(sections: Record<string, ExtensionSection>): Record<string, (path: string) => string> {
+  return Object.fromEntries(Object.keys(sections).map((s) => [s, (p: string) => `[Extensions.${s}].${p} (this stack's section)`]));
 }
 
-async function apply(
-  news: InterlockConfigInputs,
-  previous: Record<string, ExtensionSection> | undefined,
-): Promise<InterlockConfigOutputs> {
-  const docker = swarm.connect(news.connection);
+/**
+ * The config to write over `live`: owned sections in, sections this stack may remove out.
+ * Run again on every concurrent change, so it re-checks collisions with what others wrote.
+ */
+function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners: Owners) {
   const sections = news.sections ?? {};
-  const remove = sectionsToRemove(Object.keys(sections), news.settings, previous);
-  let gone: ExtensionSection[] = [];
+  const gone: ExtensionSection[] = [];
+  // A version written by hand carries no owners label: then the owners read before apply hold.
+  const ownersNow = (live: LiveConfig) => (live.labels[LABEL_OWNERS] !== undefined ? ownersOf(live) : fallbackOwners);
+  const merge = (live: LiveConfig): CoreConfig => {
+    const remove = sectionsToRemove({
+      live: live.config,
+      stack: news.stack,
+      owners: ownersNow(live),
+      declared: Object.keys(sections),
+      settings: news.settings,
+      previous,
+    });
+    gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
+    const merged = mergeConfig(live.config, sections, remove);
+    const errors = validateCoreConfig(merged, { owned: ownedOrigins(sections) }).filter((p) => p.severity === "error");
+    if (errors.length) {
+      throw new RolloutError(
+        `the live config ${live.ref.ConfigName} changed since the preview and now conflicts with this stack:\n  - ` +
+          errors.map((e) => e.message).join("\n  - "),
+      );
+    }
+    return merged;
+  };
+  const owners = (live: LiveConfig) => withOwner(ownersNow(live), news.stack, Object.keys(sections));
+  return { merge, owners, gone };
+}
+
+async function apply(news: InterlockConfigInputs, previous: string[]): Promise<InterlockConfigOutputs> {
+  const docker = swarm.connect(news.connection);
   const timeoutMs = news.settings.verifyTimeoutSeconds * 1000;
-  const result = await rollout(docker, {
-    merge: (live) => {
-      gone = remove.map((name) => live.config.Extensions?.[name]).filter((s): s is ExtensionSection => Boolean(s));
-      return mergeConfig(live.config, sections, remove);
-    },
-    owners: (live) => withOwner(owners(live), news.stack, Object.keys(sections)),
-    stack: news.stack,
-    timeoutMs,
-    report,
-  });
-  if (news.settings.removeStaleServices) await removeStaleServices(docker, gone, result.config, report);
-  const clusters = await verifyClusters(docker, result.config, Object.keys(sections), timeoutMs, report);
+  const live = await readLiveConfig(docker);
+  const configs = await listCoreConfigs(docker);
+  const fallbackOwners = ownersOf(live, configs);
+  await removeOrphans(docker, news.stack, live, configs, report);
+  const template = news.settings.template;
+  const liveTemplate = live.config.Extensions?.[template];
+  if (liveTemplate && !ownerOf(fallbackOwners, template, news.stack) && !news.sections?.[template]) {
+    await saveTemplate(docker, template, liveTemplate, live.ref.ConfigName);
+  }
+  const m = merger(news, previous, fallbackOwners);
+  const result = await rollout(docker, { merge: m.merge, owners: m.owners, stack: news.stack, timeoutMs, report });
+  if (news.settings.removeStaleServices) await removeStaleServices(docker, m.gone, result.config, report);
+  const clusters = await verifyClusters(docker, result.config, Object.keys(news.sections ?? {}), timeoutMs, report);
   await pruneConfigs(docker, news.settings.keepVersions, report);
   return { ...news, configName: result.configName, configVersion: result.version, clusters };
 }
 
-export const interlockConfigProvider: pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> = {
-  async check(olds, news) {
-    const fail = (reason: string) => ({ inputs: news, failures: [{ property: "", reason }] });
-    if (!Array.isArray(news.environments) || !news.settings) return { inputs: news };
-    const docker = swarm.connect(news.connection);
-    let live: LiveConfig;
-    let nodes;
-    try {
-      live = await readLiveConfig(docker);
-      nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
-    } catch (err) {
-      return fail(isUnreachable(err) ? swarm.unreachableMessage(err, news.connection) : (err as Error).message);
-    }
-    const plan = planConfig({
-      live: live.config,
-      environments: news.environments,
-      settings: news.settings,
-      previousSections: olds?.sections,
-      previousTemplate: olds?.templateSection,
-      liveName: live.ref.ConfigName,
-      nodes,
-    });
-    const inputs: InterlockConfigInputs = { ...news, sections: plan.sections, templateSection: plan.template };
-    const failures: pulumi.dynamic.CheckFailure[] = plan.problems.map((reason) => ({ property: "", reason }));
-    for (const [stack, owned] of Object.entries(owners(live))) {
-      if (stack === news.stack) continue;
-      for (const name of owned.filter((s) => s in plan.sections)) {
-        failures.push({
-          property: "",
-          reason:
-            `${CONFIG_NAMESPACE}:environments.${name}: section [Extensions.${name}] is owned by stack "${stack}" ` +
-            `(label on ${live.ref.ConfigName}); remove ${name} from this stack or from "${stack}"`,
-        });
+/** Reports problems: errors become check failures, warnings are shown once each. */
+async function failuresOf(problems: Problem[], warn: (m: string) => Promise<void>): Promise<pulumi.dynamic.CheckFailure[]> {
+  for (const w of new Set(problems.filter((p) => p.severity === "warning").map((p) => p.message))) await warn(w);
+  return problems.filter((p) => p.severity === "error").map((p) => ({ property: propertyOf(p.message), reason: p.message }));
+}
+
+export function makeInterlockConfigProvider(
+  warn: (message: string) => Promise<void>,
+): pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> {
+  return {
+    async check(olds, news) {
+      if (!Array.isArray(news.environments) || !news.settings) return { inputs: news };
+      const docker = swarm.connect(news.connection);
+      let live: LiveConfig;
+      let nodes;
+      let owners: Owners;
+      let saved;
+      try {
+        live = await readLiveConfig(docker);
+        owners = ownersOf(live, await listCoreConfigs(docker));
+        nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
+        saved = await readSavedTemplate(docker, news.settings.template);
+      } catch (err) {
+        const reason = isUnreachable(err) ? swarm.unreachableMessage(err, news.connection) : (err as Error).message;
+        return { inputs: news, failures: [{ property: "connection", reason }] };
       }
-    }
-    return { inputs, failures };
-  },
-
-  async diff(_id, olds, news) {
-    const changes =
-      !deepEqual(olds.sections, news.sections) ||
-      !deepEqual(olds.settings, news.settings) ||
-      olds.stack !== news.stack ||
-      olds.providerVersion !== news.providerVersion;
-    return { changes, replaces: [], deleteBeforeReplace: false };
-  },
-
-  async create(inputs) {
-    const outs = await apply(inputs, undefined);
-    return { id: `ucp-interlock/${inputs.stack}`, outs };
-  },
-
-  async update(_id, olds, news) {
-    return { outs: await apply(news, olds.sections) };
-  },
-
-  async read(id, props) {
-    return swarm.reaching(props?.connection, async () => {
-      if (!props) return { id };
-      const docker = swarm.connect(props.connection);
-      const live = await readLiveConfig(docker);
-      const sections = pickSections(live.config, Object.keys(props.sections ?? {}));
-      const outs: InterlockConfigOutputs = {
-        ...props,
-        sections,
-        configName: live.ref.ConfigName,
-        configVersion: live.version,
-      };
-      const { configName: _c, configVersion: _v, clusters: _s, ...inputs } = outs;
-      return { id, props: outs, inputs: inputs as InterlockConfigOutputs };
-    });
-  },
-
-  async delete(_id, props) {
-    const docker = swarm.connect(props.connection);
-    const mine = Object.keys(props.sections ?? {});
-    if (!mine.length) return;
-    let gone: ExtensionSection[] = [];
-    const result = await rollout(docker, {
-      merge: (live) => {
-        gone = mine.map((n) => live.config.Extensions?.[n]).filter((s): s is ExtensionSection => Boolean(s));
-        const without: CoreConfig = mergeConfig(live.config, {}, mine);
-        if (!Object.keys(without.Extensions ?? {}).length && props.templateSection) {
-          // Interlock needs one extension: leave the cluster as UCP had it before this stack.
-          return mergeConfig(without, { [props.settings.template]: props.templateSection });
+      const plan = planConfig({
+        live: live.config,
+        stack: news.stack,
+        owners,
+        environments: news.environments,
+        settings: news.settings,
+        previousSections: olds?.sections,
+        previousTemplate: olds?.templateSection,
+        savedTemplate: saved,
+        liveName: live.ref.ConfigName,
+        nodes,
+      });
+      const problems = [...plan.problems];
+      if (plan.template && !problems.some((p) => p.severity === "error")) {
+        const lost = droppedComments(live.text, stringifyCoreConfig(plan.merged, live.text));
+        if (lost.length) {
+          problems.push({
+            severity: "warning",
+            message: `${lost.length} comment line(s) of ${live.ref.ConfigName} are in sections this stack rewrites or removes and will not be kept: ${lost.slice(0, 3).join(" | ")}${lost.length > 3 ? " | ..." : ""}`,
+          });
         }
-        return without;
-      },
-      owners: (live) => withOwner(owners(live), props.stack, []),
-      stack: props.stack,
-      timeoutMs: props.settings.verifyTimeoutSeconds * 1000,
-      report,
-    });
-    if (props.settings.removeStaleServices) await removeStaleServices(docker, gone, result.config, report);
-    await pruneConfigs(docker, props.settings.keepVersions, report);
-  },
-};
+      }
+      const inputs: InterlockConfigInputs = { ...news, sections: jsonSafe(plan.sections) };
+      // A check result must hold no undefined: the engine's struct encoding refuses it.
+      if (plan.template) inputs.templateSection = jsonSafe(plan.template.section);
+      else delete inputs.templateSection;
+      return { inputs, failures: await failuresOf(problems, warn) };
+    },
+
+    async diff(_id, olds, news) {
+      const changes =
+        !deepEqual(olds.sections, news.sections) ||
+        !deepEqual(olds.settings, news.settings) ||
+        olds.stack !== news.stack ||
+        olds.providerVersion !== news.providerVersion;
+      return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs) {
+      const outs = await apply(inputs, []);
+      return { id: `ucp-interlock/${inputs.stack}`, outs };
+    },
+
+    async update(_id, olds, news) {
+      return { outs: await apply(news, Object.keys(olds.sections ?? {})) };
+    },
+
+    async read(id, props) {
+      return swarm.reaching(props?.connection, async () => {
+        if (!props) return { id };
+        const docker = swarm.connect(props.connection);
+        const live = await readLiveConfig(docker);
+        const sections = jsonSafe(pickSections(live.config, Object.keys(props.sections ?? {})));
+        const outs: InterlockConfigOutputs = {
+          ...props,
+          sections,
+          configName: live.ref.ConfigName,
+          configVersion: live.version,
+        };
+        const { configName: _c, configVersion: _v, clusters: _s, ...inputs } = outs;
+        return { id, props: outs, inputs: inputs as InterlockConfigOutputs };
+      });
+    },
+
+    async delete(_id, props) {
+      const docker = swarm.connect(props.connection);
+      const mine = Object.keys(props.sections ?? {});
+      if (!mine.length) return;
+      const template = props.settings.template;
+      const saved = (await readSavedTemplate(docker, template))?.section ?? props.templateSection;
+      const gone: ExtensionSection[] = [];
+      const result = await rollout(docker, {
+        merge: (live) => {
+          const owners = ownersOf(live);
+          const remove = mine.filter((n) => live.config.Extensions?.[n] && !ownerOf(owners, n, props.stack));
+          gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
+          const without: CoreConfig = mergeConfig(live.config, {}, remove);
+          if (!Object.keys(without.Extensions ?? {}).length && saved) {
+            // Interlock needs one extension: leave the cluster as UCP had it before any stack.
+            return mergeConfig(without, { [template]: saved });
+          }
+          return without;
+        },
+        owners: (live) => withOwner(ownersOf(live), props.stack, []),
+        stack: props.stack,
+        timeoutMs: props.settings.verifyTimeoutSeconds * 1000,
+        report,
+      });
+      if (props.settings.removeStaleServices) await removeStaleServices(docker, gone, result.config, report);
+      await pruneConfigs(docker, props.settings.keepVersions, report);
+    },
+  };
+}
+
+export const interlockConfigProvider = makeInterlockConfigProvider(engineWarn);
 
 /** The service-cluster sections of the Interlock config that one stack owns. */
 export class InterlockConfig extends pulumi.dynamic.Resource {
@@ -222,4 +277,3 @@ export class InterlockConfig extends pulumi.dynamic.Resource {
     );
   }
 }
-

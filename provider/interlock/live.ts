@@ -105,6 +105,7 @@ export function toNodeView(n: SwarmNode): NodeView {
     role: n.Spec.Role ?? "worker",
     os: n.Description?.Platform?.OS ?? "linux",
     arch: n.Description?.Platform?.Architecture ?? "x86_64",
+    ip: n.Status?.Addr,
     labels: { ...(n.Spec.Labels ?? {}) },
     engineLabels: { ...(n.Description?.Engine?.Labels ?? {}) },
   };

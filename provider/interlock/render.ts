@@ -1,27 +1,113 @@
 /**
- * Pure rendering of the sections a stack owns, and their merge into the live config so
- * that every section and top-level key the stack does not own stays exactly as it was.
+ * Pure rendering of the sections a stack owns, with where every value came from, and their
+ * merge into the live config so that every section and top-level key the stack does not own
+ * stays exactly as it was.
  */
-import { deepClone, deepMerge } from "../util/canonical";
-import { EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../topology";
+import { deepClone, isPlainObject, nonJsonPath } from "../util/canonical";
+import { CONFIG_NAMESPACE, EnvironmentSpec, SERVICE_CLUSTER_LABEL, SETTING_FOR_KEY, suggest } from "../topology";
+import { EXTENSION_KEYS, NGINX_CONFIG_KEYS, normalizeSection, sectionTypeProblems } from "./keys";
 import { CoreConfig, ExtensionSection, EXTENSION_SERVICE_PREFIX, PROXY_SERVICE_PREFIX } from "./schema";
+
+/** A problem found while planning: errors stop the preview, warnings are shown in it. */
+export interface Problem {
+  severity: "error" | "warning";
+  message: string;
+}
+
+export const error = (message: string): Problem => ({ severity: "error", message });
+export const warning = (message: string): Problem => ({ severity: "warning", message });
 
 /** The placement constraint that pins a cluster to its labelled ingress nodes. */
 export function clusterConstraint(env: string): string {
   return `node.labels.${SERVICE_CLUSTER_LABEL}==${env}`;
 }
 
+/** The template section and where it was read from (for messages). */
+export interface Template {
+  name: string;
+  section: ExtensionSection;
+  /** e.g. "the live config com.docker.ucp.interlock.conf-3" */
+  source: string;
+}
+
+export interface RenderedSection {
+  section: ExtensionSection;
+  /** Where the value at `path` (`ProxyConstraints[2]`, `Config.MaxConnections`) came from. */
+  origin: (path: string) => string;
+  problems: Problem[];
+}
+
+const CONSTRAINT_KEYS = ["Constraints", "ProxyConstraints"];
+const DERIVED = ["ServiceCluster", "ServiceName", "ProxyServiceName", "ConfigServiceName"];
+const SETTINGS: Record<string, keyof EnvironmentSpec> = {
+  PublishedPort: "publishedPort",
+  PublishedSSLPort: "publishedSSLPort",
+  ProxyReplicas: "proxyReplicas",
+  PublishMode: "publishMode",
+};
+
+/** Tables merge key by key, lists gain the items they lack, scalars replace. */
+function appendMerge(base: unknown, over: unknown): unknown {
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = k in out ? appendMerge(out[k], v) : deepClone(v);
+    return out;
+  }
+  if (Array.isArray(base) && Array.isArray(over)) {
+    return [...base, ...over.filter((item) => !base.some((b) => JSON.stringify(b) === JSON.stringify(item)))];
+  }
+  return deepClone(over);
+}
+
+function lookup(tree: unknown, path: string[]): unknown {
+  let at = tree;
+  for (const p of path) at = isPlainObject(at) ? at[p] : undefined;
+  return at;
+}
+
 /**
  * Section `env` as the blog's step 5 writes it: the template's keys and sub-tables, renamed
- * services, its own ServiceCluster, ports and replicas, and both services pinned to the
- * environment's nodes; `overrides` last.
+ * services, its own ServiceCluster, ports and replicas, both services pinned to the
+ * environment's nodes, then `overrides` (lists appended) and `replace` (values replaced).
+ * Keys are written in Interlock's documented spelling, whatever case they were given in.
  */
-export function renderSection(env: EnvironmentSpec, template: ExtensionSection): ExtensionSection {
-  const base = deepClone(template);
+export function renderSection(env: EnvironmentSpec, template: Template): RenderedSection {
+  const problems: Problem[] = [];
+  const envKey = `${CONFIG_NAMESPACE}:environments.${env.name}`;
+  const templateAt = (path: string) => `[Extensions.${template.name}].${path} (template, in ${template.source})`;
+
+  const base = normalizeSection(deepClone(template.section));
+  for (const d of base.duplicates) {
+    problems.push(
+      error(
+        `${templateAt(d.key)}: written as ${d.spellings.join(" and ")}; Interlock matches keys case-insensitively and reads one of them ` +
+          `at random; keep only ${d.key} in the template, or set it in ${envKey}.replace.${d.key}`,
+      ),
+    );
+  }
+  const given: Record<"overrides" | "replace", Record<string, unknown>> = { overrides: {}, replace: {} };
+  for (const kind of ["overrides", "replace"] as const) {
+    const n = normalizeSection(deepClone(env[kind]));
+    given[kind] = n.table;
+    for (const d of n.duplicates) {
+      problems.push(error(`${envKey}.${kind}: ${d.spellings.join(" and ")} are one key to Interlock (${d.key}); give it once`));
+    }
+    for (const k of n.unknown) {
+      const [top, sub] = k.split(".");
+      const known = sub === undefined ? Object.keys(EXTENSION_KEYS) : Object.keys(NGINX_CONFIG_KEYS);
+      const near = suggest(sub ?? top, known);
+      problems.push(
+        warning(`${envKey}.${kind}.${k}: not a documented Interlock key, so Interlock may ignore it${near ? `; did you mean ${sub ? "Config." : ""}${near}?` : ""}`),
+      );
+    }
+    for (const k of Object.keys(n.table).filter((k) => SETTING_FOR_KEY[k.toLowerCase()])) delete given[kind][k];
+  }
+
+  const t = base.table as ExtensionSection;
   // Constraints the template carries for some other cluster would pin us to its nodes.
-  const keep = (list?: string[]) => (list ?? []).filter((c) => !c.includes(SERVICE_CLUSTER_LABEL));
-  const section: ExtensionSection = {
-    ...base,
+  const keep = (list: unknown) => (Array.isArray(list) ? list.filter((c) => !String(c).includes(SERVICE_CLUSTER_LABEL)) : list);
+  let section: ExtensionSection = {
+    ...t,
     ServiceCluster: env.name,
     ServiceName: `${EXTENSION_SERVICE_PREFIX}-${env.name}`,
     ProxyServiceName: `${PROXY_SERVICE_PREFIX}-${env.name}`,
@@ -29,28 +115,62 @@ export function renderSection(env: EnvironmentSpec, template: ExtensionSection):
     PublishMode: env.publishMode,
     PublishedPort: env.publishedPort,
     PublishedSSLPort: env.publishedSSLPort,
-    TargetPort: base.TargetPort ?? 80,
-    TargetSSLPort: base.TargetSSLPort ?? 443,
-    Constraints: [...keep(base.Constraints), clusterConstraint(env.name)],
-    ProxyConstraints: [...keep(base.ProxyConstraints), clusterConstraint(env.name)],
+    TargetPort: t.TargetPort ?? 80,
+    TargetSSLPort: t.TargetSSLPort ?? 443,
+    Constraints: keep(t.Constraints ?? []) as string[],
+    ProxyConstraints: keep(t.ProxyConstraints ?? []) as string[],
   };
-  if (base.ConfigServiceName) section.ConfigServiceName = `ucp-interlock-config-${env.name}`;
-  return deepMerge(section, env.overrides);
+  if (t.ConfigServiceName) section.ConfigServiceName = `ucp-interlock-config-${env.name}`;
+  section = appendMerge(section, given.overrides) as ExtensionSection;
+  for (const [k, v] of Object.entries(given.replace)) section[k] = deepClone(v);
+  // The environment pin is the isolation this project exists for: never dropped, always last.
+  for (const key of CONSTRAINT_KEYS) {
+    const pin = clusterConstraint(env.name);
+    const list = Array.isArray(section[key]) ? (section[key] as unknown[]) : section[key] === undefined ? [] : undefined;
+    if (list) section[key] = [...list.filter((c) => c !== pin), pin];
+  }
+
+  const origin = (path: string): string => {
+    const m = /^([A-Za-z0-9_]+)(?:\.([^[]+))?(?:\[(\d+)\])?$/.exec(path);
+    if (!m) return templateAt(path);
+    const [, top, sub, index] = m;
+    if (SETTINGS[top]) return `${envKey}.${SETTINGS[top]}`;
+    if (DERIVED.includes(top)) return `${envKey} (from the environment name)`;
+    const keyPath = sub ? [top, ...sub.split(".")] : [top];
+    const dotted = keyPath.join(".");
+    if (index !== undefined) {
+      const item = (lookup(section, keyPath) as unknown[] | undefined)?.[Number(index)];
+      if (CONSTRAINT_KEYS.includes(top) && item === clusterConstraint(env.name)) return `${envKey} (the environment's pin)`;
+      for (const kind of ["replace", "overrides"] as const) {
+        const list = lookup(given[kind], keyPath);
+        const at = Array.isArray(list) ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) : -1;
+        if (at >= 0) return `${envKey}.${kind}.${dotted}[${at}]`;
+      }
+      const list = lookup(t, keyPath);
+      const at = Array.isArray(list) ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) : -1;
+      return templateAt(`${dotted}[${at >= 0 ? at : index}]`);
+    }
+    for (const kind of ["replace", "overrides"] as const) {
+      for (let i = keyPath.length; i > 0; i--) {
+        if (lookup(given[kind], keyPath.slice(0, i)) !== undefined && (i === keyPath.length || !isPlainObject(lookup(given[kind], keyPath.slice(0, i))))) {
+          return `${envKey}.${kind}.${dotted}`;
+        }
+      }
+    }
+    return templateAt(dotted);
+  };
+
+  for (const [path, problem] of sectionTypeProblems(section)) problems.push(error(`${origin(path)}: ${problem}`));
+  const odd = nonJsonPath(section);
+  if (odd) {
+    problems.push(
+      error(`${origin(odd.path)}: ${String(odd.value)} is a TOML value (datetime, inf, nan or a very large integer) that no Interlock key takes; set ${odd.path} in ${envKey}.replace`),
+    );
+  }
+  return { section, origin, problems };
 }
 
-/**
- * The template to inherit from: the live section when present, otherwise the copy kept from
- * the previous run (the template is usually gone once the stack replaced it).
- */
-export function resolveTemplate(
-  live: CoreConfig,
-  name: string,
-  previous?: ExtensionSection,
-): ExtensionSection | undefined {
-  return live.Extensions?.[name] ?? previous;
-}
-
-export function renderSections(envs: EnvironmentSpec[], template: ExtensionSection): Record<string, ExtensionSection> {
+export function renderSections(envs: EnvironmentSpec[], template: Template): Record<string, RenderedSection> {
   return Object.fromEntries(envs.map((env) => [env.name, renderSection(env, template)]));
 }
 

@@ -10,6 +10,7 @@ import { deepEqual, contentHash } from "../util/canonical";
 import { engineMessage, isConflict, isNotFound, isOutOfSequence } from "../docker/errors";
 import { VERSION_RETRIES } from "../docker/swarm";
 import {
+  ConfigObject,
   ConfigRef,
   CoreService,
   demuxLogs,
@@ -61,7 +62,8 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
     if (deepEqual(desired, live.config)) {
       return { changed: false, configName: live.ref.ConfigName, version: live.version, config: live.config };
     }
-    const text = stringifyCoreConfig(desired);
+    // A patch of the live text: what this stack does not own keeps its exact spelling.
+    const text = stringifyCoreConfig(desired, live.text);
     const existing = await listCoreConfigs(docker);
     const version = Math.max(live.version, ...existing.map((c) => c.version)) + 1;
     const name = `${CONFIG_PREFIX}${version}`;
@@ -280,6 +282,28 @@ async function removeConfig(docker: Dockerode, id: string): Promise<boolean> {
   } catch (err) {
     return isNotFound(err);
   }
+}
+
+/**
+ * Removes versions this stack created that never got mounted (newer than the mounted one):
+ * left by a run killed between creating conf-<N+1> and swapping it. Only this stack's own,
+ * since the engine lets one update of a stack run at a time while other stacks may be
+ * between their create and swap right now.
+ */
+export async function removeOrphans(
+  docker: Dockerode,
+  stack: string,
+  live: LiveConfig,
+  configs: ConfigObject[],
+  report: Reporter,
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const c of configs) {
+    if (c.version <= live.version || c.ID === live.ref.ConfigID || c.labels[LABEL_STACK] !== stack) continue;
+    if (await removeConfig(docker, c.ID)) removed.push(c.name);
+  }
+  if (removed.length) report(`removed ${removed.join(", ")}: created by an earlier run of this stack and never rolled out`);
+  return removed;
 }
 
 /** Keeps the newest `keep` config versions and the mounted one; removes older unused ones. */

@@ -28,9 +28,24 @@ interface ServiceInfo {
 }
 
 interface TaskInfo {
+  ID?: string;
   NodeID?: string;
   DesiredState?: string;
-  Status?: { State?: string; Err?: string };
+  CreatedAt?: string;
+  Status?: { State?: string; Err?: string; Message?: string };
+}
+
+/** Task failures Swarm keeps retrying: after this many, waiting longer will not help. */
+const GIVE_UP_AFTER = 3;
+const FAILED = ["rejected", "failed"];
+
+/** Swarm's own reason for tasks of `svc` failing since `since`, once they failed repeatedly. */
+async function repeatedFailure(docker: Dockerode, svc: ServiceInfo, since: number): Promise<string | undefined> {
+  const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as TaskInfo[];
+  const failed = tasks.filter((t) => FAILED.includes(t.Status?.State ?? "") && Date.parse(t.CreatedAt ?? "") >= since);
+  if (failed.length < GIVE_UP_AFTER) return undefined;
+  const errors = [...new Set(failed.map((t) => t.Status?.Err || t.Status?.Message || t.Status?.State))];
+  return `${svc.Spec.Name}: ${failed.length} tasks ${[...new Set(failed.map((t) => t.Status?.State))].join("/")} since the rollout: ${errors.join("; ")}`;
 }
 
 /** Problems with one cluster right now; empty when it is as its section says. */
@@ -40,7 +55,8 @@ async function clusterProblems(
   section: ExtensionSection,
   nodes: Map<string, SwarmNode>,
   services: ServiceInfo[],
-): Promise<{ problems: string[]; status?: ClusterStatus }> {
+  since: number,
+): Promise<{ problems: string[]; status?: ClusterStatus; fatal?: string }> {
   const problems: string[] = [];
   const byName = (n?: string) => services.find((s) => s.Spec.Name === n);
   const ext = byName(section.ServiceName);
@@ -56,12 +72,16 @@ async function clusterProblems(
   }
 
   const want = section.ProxyReplicas ?? 0;
+  for (const svc of [ext, proxy]) {
+    const failure = await repeatedFailure(docker, svc, since);
+    if (failure) return { problems: [`[${name}] ${failure}`], fatal: failure };
+  }
   const proxyTasks = await desired(proxy);
   const tasks = proxyTasks.filter((t) => t.Status?.State === "running");
   if (tasks.length !== want) {
-    const pending = proxyTasks
-      .filter((t) => t.Status?.State !== "running")
-      .map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`);
+    const pending = [
+      ...new Set(proxyTasks.filter((t) => t.Status?.State !== "running").map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`)),
+    ];
     problems.push(
       `[${name}] ${section.ProxyServiceName} runs ${tasks.length} of ${want} replicas${pending.length ? ` (others: ${pending.join("; ")})` : ""}`,
     );
@@ -97,40 +117,55 @@ async function clusterProblems(
   };
 }
 
-/** Waits (bounded) until every named cluster runs as configured; throws what is still wrong. */
+/**
+ * Waits (bounded) until every named cluster runs as configured; throws what is still wrong.
+ * Progress is reported when it changes; tasks Swarm rejects or that fail again and again
+ * (image missing, port taken, no suitable node) end the wait at once with Swarm's error.
+ */
 export async function verifyClusters(
   docker: Dockerode,
   config: CoreConfig,
   owned: string[],
   timeoutMs: number,
   report: Reporter,
+  pollMs = 1000,
 ): Promise<Record<string, ClusterStatus>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastReport = 0;
+  const since = Date.now() - 5_000;
+  const deadline = since + 5_000 + timeoutMs;
+  let last = "";
   for (;;) {
     const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
     const services = (await docker.listServices()) as ServiceInfo[];
     const out: Record<string, ClusterStatus> = {};
     const problems: string[] = [];
+    const fatal: string[] = [];
     for (const name of owned) {
       const section = config.Extensions?.[name];
       if (!section) continue;
-      const r = await clusterProblems(docker, name, section, nodes, services);
+      const r = await clusterProblems(docker, name, section, nodes, services, since);
       problems.push(...r.problems);
+      if (r.fatal) fatal.push(r.fatal);
       if (r.status) out[name] = r.status;
     }
     if (!problems.length) return out;
+    if (fatal.length) {
+      throw new Error(
+        `Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n  - ${fatal.join("\n  - ")}\n` +
+          `See docker service ps --no-trunc <service>; the config stays rolled out, fix the cause and run up again.`,
+      );
+    }
     if (Date.now() > deadline) {
       throw new Error(
         `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${problems.join("\n  - ")}\n` +
           `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
       );
     }
-    if (Date.now() - lastReport > 10_000) {
-      report(`waiting for service clusters: ${problems.join("; ")}`);
-      lastReport = Date.now();
+    const now = problems.join("; ");
+    if (now !== last) {
+      report(`waiting for service clusters: ${now}`);
+      last = now;
     }
-    await sleep(2000);
+    await sleep(pollMs);
   }
 }
 

@@ -1,6 +1,24 @@
-/** Canonical comparison of plain data, independent of key order. */
+/**
+ * Canonical comparison, cloning and merging of config trees. Trees may hold what TOML reads
+ * besides JSON (datetimes, big integers, inf and nan); these are compared by value and kept
+ * as they are, never coerced, so keys this project does not own survive a rollout unchanged.
+ */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A TOML value that JSON cannot carry: written as a tagged string for comparison only. */
+function tag(value: unknown): unknown {
+  if (typeof value === "bigint") return `bigint:${value}`;
+  if (typeof value === "number" && !Number.isFinite(value)) return `float:${value}`;
+  if (value instanceof Date) return `${value.constructor.name}:${String(value)}`;
+  return value;
+}
 
 export function stableStringify(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -8,15 +26,15 @@ export function stableStringify(value: unknown): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object" && !(value instanceof Date)) {
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
+      const v = value[key];
       if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;
   }
-  return value;
+  return tag(value);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -24,17 +42,57 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function contentHash(value: unknown): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const crypto = require("crypto") as typeof import("crypto");
   return crypto.createHash("sha256").update(typeof value === "string" ? value : stableStringify(value)).digest("hex");
 }
 
+/** Copies tables and arrays; scalars (datetimes and big integers included) are shared as they are. */
 export function deepClone<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (Array.isArray(value)) return value.map(deepClone) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = deepClone(v);
+    return out as T;
+  }
+  return value;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return Boolean(v) && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
+/** The tree with null-prototype tables (as TOML parsers return them) made ordinary objects. */
+export function plainTree<T>(value: T): T {
+  return deepClone(value);
+}
+
+/** The first path whose value JSON (and so Pulumi state) cannot carry, or undefined. */
+export function nonJsonPath(value: unknown, prefix = ""): { path: string; value: unknown } | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonJsonPath(value[i], `${prefix}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = nonJsonPath(v, prefix ? `${prefix}.${k}` : k);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number" && Number.isFinite(value)) return undefined;
+  return { path: prefix, value };
+}
+
+/** JSON-safe copy for state and outputs: what JSON cannot carry becomes its TOML text. */
+export function jsonSafe<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(jsonSafe) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v);
+    return out as T;
+  }
+  if (nonJsonPath(value)) return String(value) as T;
+  return value;
 }
 
 /** Merges `over` into `base`: tables merge key by key, anything else replaces. */

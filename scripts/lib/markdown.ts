@@ -34,10 +34,10 @@ function shortType(type: string): string {
 
 function tomlDiff(step: Step): string | undefined {
   if (!/InterlockConfig$/.test(step.type)) return undefined;
-  const text = (props?: Record<string, unknown>) =>
-    props?.sections ? stringifyCoreConfig({ Extensions: props.sections as Record<string, ExtensionSection> }) : "";
-  const before = text(step.before);
-  const after = text(step.after);
+  const config = (props?: Record<string, unknown>) => ({ Extensions: (props?.sections ?? {}) as Record<string, ExtensionSection> });
+  const before = step.before?.sections ? stringifyCoreConfig(config(step.before)) : "";
+  // Written as a patch of the old text, as a rollout writes it: the diff shows only changes.
+  const after = step.after?.sections ? stringifyCoreConfig(config(step.after), before || undefined) : "";
   if (before === after) return undefined;
   const patch = createTwoFilesPatch("before", "after", before, after, "", "", { context: 2 })
     .split("\n")

@@ -1,0 +1,16 @@
+/**
+ * Warnings from inside a dynamic provider, shown by the engine as `warning:` diagnostics.
+ * The dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`) is started with the
+ * engine's address as its first argument but does not hand it to the SDK's logger, so
+ * `pulumi.log.warn` would only print to stderr; this connects the two once.
+ */
+export async function engineWarn(message: string): Promise<void> {
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const state = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { settings: { options: { engineAddr?: string } } };
+  };
+  const options = state.getStore().settings.options;
+  const [script, engineAddr] = process.argv.slice(1);
+  if (!options.engineAddr && /dynamic-provider/.test(script ?? "") && engineAddr) options.engineAddr = engineAddr;
+  await pulumi.log.warn(message);
+}
