@@ -18,13 +18,13 @@ import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
 import { readStackTopology } from "./lib/stackConfig";
-import { LAB_DOCKER_HOST, LAB_STACK, REPO } from "./lib/workspace";
+import { isLabStack, LAB_DOCKER_HOST, LAB_STACK, REPO } from "./lib/workspace";
 
 async function main(argv: string[]): Promise<number> {
   const at = argv.indexOf("--stack");
   const stack = at >= 0 ? argv[at + 1] : LAB_STACK;
   const topology = readStackTopology(stack);
-  const host = process.env.DOCKER_HOST ?? (stack === LAB_STACK ? LAB_DOCKER_HOST : undefined);
+  const host = process.env.DOCKER_HOST ?? (isLabStack(stack) ? LAB_DOCKER_HOST : undefined);
   const envNames = topology.environments.map((e) => e.name);
 
   let live;

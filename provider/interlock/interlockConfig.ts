@@ -96,11 +96,16 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
     });
     gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
     const merged = mergeConfig(live.config, sections, remove);
-    const errors = validateCoreConfig(merged, { owned: ownedOrigins(sections) }).filter((p) => p.severity === "error");
+    // Only collisions with what others wrote since the preview: the sections themselves were
+    // checked then, and Swarm's rollback stays the last line for anything else.
+    const errorsOf = (config: CoreConfig) =>
+      validateCoreConfig(config, { owned: ownedOrigins(sections) }).filter((p) => p.severity === "error").map((p) => p.message);
+    const alone = new Set(errorsOf({ Extensions: sections }));
+    const errors = errorsOf(merged).filter((e) => !alone.has(e));
     if (errors.length) {
       throw new RolloutError(
         `the live config ${live.ref.ConfigName} changed since the preview and now conflicts with this stack:\n  - ` +
-          errors.map((e) => e.message).join("\n  - "),
+          errors.join("\n  - "),
       );
     }
     return merged;

@@ -13,7 +13,11 @@ import { ingressProgram } from "../../stacks/program";
 export const REPO = path.resolve(__dirname, "../..");
 export const STATE_DIR = path.join(REPO, ".state");
 export const LAB_STACK = "lab";
-/** Only the lab stack has a default passphrase: its state holds nothing worth hiding. */
+/** The lab's stacks: `lab` (every environment) and `lab-<env>` (one stack per environment). */
+export function isLabStack(name: string): boolean {
+  return name === LAB_STACK || name.startsWith(`${LAB_STACK}-`);
+}
+/** Only the lab stacks have a default passphrase: their state holds nothing worth hiding. */
 export const LAB_PASSPHRASE = "interlock-ingress-lab";
 export const LAB_DOCKER_HOST = "unix:///run/interlock-lab/m0.sock";
 
@@ -36,12 +40,12 @@ export function engineEnv(stackName: string): Record<string, string> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PATH: `${engineBinDir()}:${process.env.PATH}`,
   };
-  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? (stackName === LAB_STACK ? LAB_PASSPHRASE : undefined);
+  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? (isLabStack(stackName) ? LAB_PASSPHRASE : undefined);
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   else if (!process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new Error(`stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for its secrets`);
   }
-  const dockerHost = process.env.DOCKER_HOST ?? (stackName === LAB_STACK ? LAB_DOCKER_HOST : undefined);
+  const dockerHost = process.env.DOCKER_HOST ?? (isLabStack(stackName) ? LAB_DOCKER_HOST : undefined);
   if (dockerHost) env.DOCKER_HOST = dockerHost;
   return env;
 }

@@ -54,7 +54,7 @@ describe("InterlockConfig against the lab swarm", function () {
 
   it("check names the live sections when the template does not exist", async () => {
     const result = await provider.check!(undefined as never, inputs("itest-a", dev(), { template: "blue" }));
-    assert.match((result.failures ?? [])[0]?.reason ?? "", /interlock\.template: section \[Extensions\.blue\] is not in the live config com\.docker\.ucp\.interlock\.conf-1; set it to one of: default/);
+    assert.match((result.failures ?? [])[0]?.reason ?? "", /interlock\.template: section \[Extensions\.blue\] is not in the live config com\.docker\.ucp\.interlock\.conf-1 and no copy of it was saved; set it to one of the templates that are safe to use: default$/);
   });
 
   it("create renders dev from the default section, rolls it out and removes the stale default services", async () => {
@@ -81,7 +81,11 @@ describe("InterlockConfig against the lab swarm", function () {
     assert.strictEqual((await provider.diff!(a.configName, a, news)).changes, false);
     const updated = (await provider.update!("ucp-interlock/itest-a", a, news)).outs!;
     assert.strictEqual(updated.configName, "com.docker.ucp.interlock.conf-2");
-    assert.deepStrictEqual(await configNames(), ["com.docker.ucp.interlock.conf-1", "com.docker.ucp.interlock.conf-2"]);
+    assert.deepStrictEqual(await configNames(), [
+      "com.docker.ucp.interlock.conf-1",
+      "com.docker.ucp.interlock.conf-2",
+      "interlock-ingress.template.default",
+    ]);
   });
 
   it("update rolls out a changed port as a new version, and the proxy publishes it", async () => {
@@ -108,8 +112,9 @@ describe("InterlockConfig against the lab swarm", function () {
   });
 
   it("two stacks updating different sections at the same time both survive", async () => {
-    // The template is gone once stack A replaced it, so stack B inherits from A's section.
-    const bNews = await checked(undefined, inputs("itest-b", test, { template: "dev", replaceTemplate: false }));
+    // The template is gone once stack A replaced it: stack B renders from the copy A saved.
+    const bNews = await checked(undefined, inputs("itest-b", test));
+    assert.strictEqual(bNews.sections!.test.ProxyServiceName, "ucp-interlock-proxy-test");
     const aNews = await checked(a, inputs("itest-a", dev()));
     const [ra, rb] = await Promise.all([
       provider.update!("ucp-interlock/itest-a", a, aNews),
@@ -126,7 +131,7 @@ describe("InterlockConfig against the lab swarm", function () {
   });
 
   it("check refuses a section another stack owns", async () => {
-    const result = await provider.check!(undefined as never, inputs("itest-c", test, { template: "dev", replaceTemplate: false }));
+    const result = await provider.check!(undefined as never, inputs("itest-c", test));
     assert.match((result.failures ?? []).map((f) => f.reason).join("\n"), /environments\.test: section \[Extensions\.test\] is owned by stack "itest-b"/);
   });
 

@@ -10,7 +10,7 @@ const REPO = path.resolve(__dirname, "../..");
 const stackConfig = (name: string) =>
   (YAML.parse(fs.readFileSync(path.join(REPO, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
 
-const dev = stackConfig("dev");
+const dev = stackConfig("blog");
 const DEV_NODES: Record<string, string> = {
   "ip-127-13-5-3.us-west-2.compute.internal": "i-0aaaaaaaaaaaaaaa1",
   "ip-127-13-6-2.us-west-2.compute.internal": "i-0aaaaaaaaaaaaaaa2",
@@ -123,6 +123,32 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
       assert.ok(["dev", "test", "prod"].includes(r.inputs.tags?.Environment), r.name);
     }
   });
+});
+
+describe("AWS edge of the per-environment stacks (Pulumi.dev/test/prod.yaml)", function () {
+  this.timeout(30_000);
+  const cases: Array<[string, number, number, string, number]> = [
+    ["dev", 8082, 8445, "i-0aaaaaaaaaaaaaaa1", 1],
+    ["test", 8081, 8444, "i-0aaaaaaaaaaaaaaa2", 0],
+    ["prod", 8080, 8443, "i-0aaaaaaaaaaaaaaa3", 0],
+  ];
+  for (const [env, http, https, instance, records] of cases) {
+    it(`stack ${env} registers only its own load balancer, listeners, target groups and records`, async () => {
+      Object.assign(instances, DEV_NODES);
+      await runProgram(stackConfig(env), env);
+      assert.deepStrictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => r.name), [`edge-${env}`]);
+      assert.deepStrictEqual(ofType("aws:lb/listener:Listener").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, 80], [`edge-${env}-https`, 443]]);
+      assert.deepStrictEqual(ofType("aws:lb/targetGroup:TargetGroup").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, http], [`edge-${env}-https`, https]]);
+      assert.deepStrictEqual(
+        ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, r.inputs.targetId]).sort(),
+        [[`edge-${env}-http-0`, instance], [`edge-${env}-https-0`, instance]],
+      );
+      assert.strictEqual(ofType("aws:route53/record:Record").length, records);
+      for (const r of registrations.filter((r) => r.type.startsWith("aws:") && r.inputs.tags)) {
+        assert.deepStrictEqual([r.inputs.tags.Stack, r.inputs.tags.Environment], [env, env], r.name);
+      }
+    });
+  }
 });
 
 describe("AWS edge variants and errors", function () {
