@@ -33,7 +33,7 @@ import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
 import { droppedComments, stringifyCoreConfig } from "./toml";
 import { validateCoreConfig } from "./validate";
-import { ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
+import { clusterSnapshot, ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
 
 export const INTERLOCK_CONFIG_PROVIDER_VERSION = "2";
 
@@ -190,7 +190,11 @@ export function makeInterlockConfigProvider(
     },
 
     async diff(_id, olds, news) {
+      // A cluster read as not running as configured (a run killed mid-rollout, proxies scaled
+      // by hand) is repaired by an update that rolls out nothing and waits for convergence.
+      const unsettled = Object.keys(news.sections ?? {}).some((s) => !olds.clusters?.[s] || olds.clusters[s].pending?.length);
       const changes =
+        unsettled ||
         !deepEqual(olds.sections, news.sections) ||
         !deepEqual(olds.settings, news.settings) ||
         olds.stack !== news.stack ||
@@ -213,9 +217,11 @@ export function makeInterlockConfigProvider(
         const docker = swarm.connect(props.connection);
         const live = await readLiveConfig(docker);
         const sections = jsonSafe(pickSections(live.config, Object.keys(props.sections ?? {})));
+        const { clusters } = await clusterSnapshot(docker, live.config, Object.keys(sections), Date.now());
         const outs: InterlockConfigOutputs = {
           ...props,
           sections,
+          clusters,
           configName: live.ref.ConfigName,
           configVersion: live.version,
         };

@@ -19,6 +19,8 @@ export interface ClusterStatus {
   publishMode: string;
   httpPort: number;
   httpsPort: number;
+  /** What is not yet as the section says, when read found the cluster still converging. */
+  pending?: string[];
 }
 
 interface ServiceInfo {
@@ -117,6 +119,40 @@ async function clusterProblems(
   };
 }
 
+/** Every named cluster as it runs now, and what is not yet as its section says. */
+export async function clusterSnapshot(
+  docker: Dockerode,
+  config: CoreConfig,
+  owned: string[],
+  since: number,
+): Promise<{ clusters: Record<string, ClusterStatus>; problems: string[]; fatal: string[] }> {
+  const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
+  const services = (await docker.listServices()) as ServiceInfo[];
+  const clusters: Record<string, ClusterStatus> = {};
+  const problems: string[] = [];
+  const fatal: string[] = [];
+  for (const name of owned) {
+    const section = config.Extensions?.[name];
+    if (!section) continue;
+    const r = await clusterProblems(docker, name, section, nodes, services, since);
+    problems.push(...r.problems);
+    if (r.fatal) fatal.push(r.fatal);
+    clusters[name] = { ...(r.status ?? emptyStatus(section)), ...(r.problems.length ? { pending: r.problems } : {}) };
+  }
+  return { clusters, problems, fatal };
+}
+
+function emptyStatus(section: ExtensionSection): ClusterStatus {
+  return {
+    extensionService: String(section.ServiceName ?? ""),
+    proxyService: String(section.ProxyServiceName ?? ""),
+    proxyNodes: [],
+    publishMode: String(section.PublishMode ?? "ingress"),
+    httpPort: Number(section.PublishedPort ?? 0),
+    httpsPort: Number(section.PublishedSSLPort ?? 0),
+  };
+}
+
 /**
  * Waits (bounded) until every named cluster runs as configured; throws what is still wrong.
  * Progress is reported when it changes; tasks Swarm rejects or that fail again and again
@@ -134,19 +170,7 @@ export async function verifyClusters(
   const deadline = since + 5_000 + timeoutMs;
   let last = "";
   for (;;) {
-    const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
-    const services = (await docker.listServices()) as ServiceInfo[];
-    const out: Record<string, ClusterStatus> = {};
-    const problems: string[] = [];
-    const fatal: string[] = [];
-    for (const name of owned) {
-      const section = config.Extensions?.[name];
-      if (!section) continue;
-      const r = await clusterProblems(docker, name, section, nodes, services, since);
-      problems.push(...r.problems);
-      if (r.fatal) fatal.push(r.fatal);
-      if (r.status) out[name] = r.status;
-    }
+    const { clusters: out, problems, fatal } = await clusterSnapshot(docker, config, owned, since);
     if (!problems.length) return out;
     if (fatal.length) {
       throw new Error(

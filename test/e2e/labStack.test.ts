@@ -10,7 +10,7 @@ import * as path from "path";
 import * as http from "http";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { baseline, configNames, docker, LAB, mountedConfigName, nodeLabels, serviceNames } from "../support/lab";
+import { ALL_ENVIRONMENTS_SERVICES, baseline, configNames, docker, LAB, mountedConfigName, nodeLabels, serviceNames } from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 
@@ -58,16 +58,7 @@ describe("the lab stack through the real Pulumi engine", function () {
     const result = await stack.up({ onOutput });
     assert.strictEqual(result.summary.result, "succeeded", output.join(""));
     const services = await serviceNames();
-    assert.deepStrictEqual(services, [
-      "demodev_demo",
-      "ucp-interlock",
-      "ucp-interlock-extension-dev",
-      "ucp-interlock-extension-prod",
-      "ucp-interlock-extension-test",
-      "ucp-interlock-proxy-dev",
-      "ucp-interlock-proxy-prod",
-      "ucp-interlock-proxy-test",
-    ]);
+    assert.deepStrictEqual(services, ALL_ENVIRONMENTS_SERVICES);
     const clusters = result.outputs.clusters.value as Record<string, { proxyNodes: string[]; httpPort: number; httpsPort: number }>;
     const expected: Array<[string, string, number, number]> = [
       ["dev", LAB.dev, 8082, 8445],

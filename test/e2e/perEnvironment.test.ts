@@ -17,7 +17,7 @@ import { parseCoreConfig } from "../../provider/interlock/toml";
 import { DEFAULT_INTERLOCK } from "../../provider/topology";
 import { readStackTopology } from "../../scripts/lib/stackConfig";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { baseline, docker, LAB, labDocker, nodeLabels, serviceNames } from "../support/lab";
+import { ALL_ENVIRONMENTS_SERVICES, baseline, docker, LAB, labDocker, nodeLabels, serviceNames } from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 const ENVS = ["dev", "test", "prod"] as const;
@@ -81,16 +81,7 @@ describe("one stack per environment on the lab, through the real engine", functi
     const live = await readLiveConfig(labDocker());
     assert.deepStrictEqual(live.config.Extensions, expected);
     assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), { "pe-dev": ["dev"], "pe-prod": ["prod"], "pe-test": ["test"] });
-    assert.deepStrictEqual(await serviceNames(), [
-      "demodev_demo",
-      "ucp-interlock",
-      "ucp-interlock-extension-dev",
-      "ucp-interlock-extension-prod",
-      "ucp-interlock-extension-test",
-      "ucp-interlock-proxy-dev",
-      "ucp-interlock-proxy-prod",
-      "ucp-interlock-proxy-test",
-    ]);
+    assert.deepStrictEqual(await serviceNames(), ALL_ENVIRONMENTS_SERVICES);
     for (const env of ENVS) assert.strictEqual((await nodeLabels(NODE[env]))[CLUSTER], env);
   });
 

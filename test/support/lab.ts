@@ -17,6 +17,18 @@ export function labDocker(): Dockerode {
   return connect({ host: LAB.host });
 }
 
+/** Services once every environment and the blog's demo are up (the blog's step-8 picture plus demodev). */
+export const ALL_ENVIRONMENTS_SERVICES = [
+  "demodev_demo",
+  "ucp-interlock",
+  "ucp-interlock-extension-dev",
+  "ucp-interlock-extension-prod",
+  "ucp-interlock-extension-test",
+  "ucp-interlock-proxy-dev",
+  "ucp-interlock-proxy-prod",
+  "ucp-interlock-proxy-test",
+];
+
 /** Puts the lab back to UCP's initial Interlock state; every lab test starts from there. */
 export function baseline(): void {
   execFileSync("bash", [path.join(REPO, "lab/lab"), "baseline"], { stdio: ["ignore", "ignore", "pipe"] });
