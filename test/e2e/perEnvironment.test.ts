@@ -139,7 +139,8 @@ describe("one stack per environment on the lab, through the real engine", functi
 
   it("destroying the test stack leaves dev and prod untouched", async () => {
     const before = await liveExtensions();
-    const ids = (name: string) => docker("service", "inspect", name, "--format", "{{.ID}} {{.Version.Index}}");
+    // Their specs, not version indexes: Swarm bumps those itself while updates settle.
+    const ids = (name: string) => docker("service", "inspect", name, "--format", "{{.ID}} {{json .Spec}}");
     const kept = ["ucp-interlock-extension-dev", "ucp-interlock-proxy-dev", "ucp-interlock-extension-prod", "ucp-interlock-proxy-prod", "demodev_demo"];
     const versions = kept.map(ids);
     await stacks.test.destroy({ onOutput });
