@@ -5,6 +5,7 @@
  * reports every drifted resource and property. Exit 0 clean, 1 drift, 2 could not check.
  */
 import { checkDrift, DriftReport, EXIT } from "./lib/drift";
+import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
 import { LAB_STACK } from "./lib/workspace";
 
 function show(v: unknown): string {
@@ -23,9 +24,10 @@ export function formatReport(r: DriftReport): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const at = argv.indexOf("--stack");
-  const stack = at >= 0 ? argv[at + 1] : LAB_STACK;
-  const json = argv.includes("--json");
+  const { values, positionals } = parseCommandLine(argv, { stack: { type: "string" }, json: { type: "boolean" } }, "npm run drift -- [--stack NAME] [--json]");
+  if (positionals.length) throw new UsageError(`unexpected ${positionals.join(" ")}\nusage: npm run drift -- [--stack NAME] [--json]`);
+  const stack = values.stack ?? LAB_STACK;
+  const json = Boolean(values.json);
   const report = await checkDrift(stack, (line) => {
     if (!json) console.error(line);
   });
@@ -37,6 +39,10 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
+      if (err instanceof UsageError) {
+        console.error(err.message);
+        process.exit(USAGE_EXIT);
+      }
       console.error(`drift check could not run: ${err instanceof Error ? err.message : err}`);
       process.exit(EXIT.error);
     },

@@ -1,26 +1,39 @@
 /**
- * npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME]
+ * npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]
  *
  * The real Pulumi engine on a stack of this project, offline. The default stack is `lab`.
+ * Previews refresh first, as `up` does, so they show what `up` will really change (a config
+ * swapped by hand, a label removed). Engine output is streamed once; a failure adds nothing
+ * but the exit code. Exit 0 done, 1 failed, 2 usage or no such stack.
  */
-import { openStack, LAB_STACK } from "./lib/workspace";
+import { CommandError } from "@pulumi/pulumi/automation";
+import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
+import { LAB_STACK, NoSuchStackError, openStack } from "./lib/workspace";
+
+const USAGE = "npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]";
+const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"];
 
 async function main(argv: string[]): Promise<number> {
-  const command = argv.find((a) => !a.startsWith("-")) ?? "up";
-  const stackIdx = argv.indexOf("--stack");
-  const stackName = stackIdx >= 0 ? argv[stackIdx + 1] : LAB_STACK;
-  const stack = await openStack(stackName);
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { stack: { type: "string" }, diff: { type: "boolean" }, "no-refresh": { type: "boolean" } },
+    USAGE,
+  );
+  const command = positionals[0] ?? "up";
+  if (!COMMANDS.includes(command) || positionals.length > 1) throw new UsageError(`unknown command ${positionals.join(" ")}\nusage: ${USAGE}`);
+  const stack = await openStack(values.stack ?? LAB_STACK, { create: command === "up" });
   const onOutput = (line: string) => process.stdout.write(line);
+  const diff = Boolean(values.diff);
+  const refresh = !values["no-refresh"];
   switch (command) {
     case "preview":
-      await stack.preview({ onOutput, diff: argv.includes("--diff") });
+      await stack.preview({ onOutput, diff, refresh });
       return 0;
     case "up": {
       // As the pulumi CLI does: a preview first, so that invalid config fails before any
       // resource changes (the Automation API's up skips it).
-      await stack.preview({ onOutput, diff: argv.includes("--diff") });
-      // Refreshing first makes up repair drift (a label removed by hand, a config swapped).
-      const result = await stack.up({ onOutput, diff: argv.includes("--diff"), refresh: !argv.includes("--no-refresh") });
+      await stack.preview({ onOutput, diff, refresh });
+      const result = await stack.up({ onOutput, diff, refresh });
       printOutputs(result.outputs);
       return 0;
     }
@@ -30,19 +43,14 @@ async function main(argv: string[]): Promise<number> {
     case "destroy":
       await stack.destroy({ onOutput });
       return 0;
-    case "outputs":
+    default:
       printOutputs(await stack.outputs());
       return 0;
-    default:
-      console.error(`unknown command ${command}; use preview, up, refresh, destroy or outputs`);
-      return 2;
   }
 }
 
 function printOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): void {
-  const plain = Object.fromEntries(
-    Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
-  );
+  const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
   console.log("Stack outputs:");
   console.log(JSON.stringify(plain, null, 2));
 }
@@ -50,7 +58,12 @@ function printOutputs(outputs: Record<string, { value: unknown; secret: boolean 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
+    if (err instanceof UsageError || err instanceof NoSuchStackError) {
+      console.error(err.message);
+      process.exit(USAGE_EXIT);
+    }
+    // The engine already printed its diagnostics through onOutput; repeating them adds noise.
+    if (!(err instanceof CommandError)) console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

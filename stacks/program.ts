@@ -4,7 +4,7 @@
  * runner (scripts/stack.ts) can run it inline through the Automation API.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL } from "../provider/topology";
+import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL, TopologyError } from "../provider/topology";
 import { NodeLabels } from "../provider/swarm/nodeLabels";
 import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
@@ -12,13 +12,22 @@ import { parseAwsSettings } from "../provider/aws/settings";
 import { IngressEdge } from "../provider/aws/ingressEdge";
 import { deployApps, deployDemo, parseDemoSettings } from "./demo";
 
+/** Stack-config problems as one engine diagnostic, a line per problem, without a stack trace. */
+function settings<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TopologyError) throw new pulumi.RunError(`${err.message}\nNothing was changed.`);
+    throw err;
+  }
+}
+
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const topology = parseTopology({
-    environments: config.getObject("environments"),
-    interlock: config.getObject("interlock"),
-  });
-  const awsSettings = parseAwsSettings(config.getObject("aws"), topology.environments);
+  const topology = settings(() =>
+    parseTopology({ environments: config.getObject("environments"), interlock: config.getObject("interlock") }),
+  );
+  const awsSettings = settings(() => parseAwsSettings(config.getObject("aws"), topology.environments));
   const docker = config.getSecretObject<DockerConnection>("docker");
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
@@ -52,9 +61,9 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     ? new IngressEdge("edge", { environments: topology.environments, settings: awsSettings, stack: pulumi.getStack() })
     : undefined;
 
-  const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
+  const demo = settings(() => parseDemoSettings(config.getObject("demo"), topology.environments));
   const demos = deployDemo(demo, topology, docker, [interlock]);
-  const apps = deployApps(config.getObject("apps"), topology, config, docker, [interlock]);
+  const apps = settings(() => deployApps(config.getObject("apps"), topology, config, docker, [interlock]));
 
   // Absent parts (no apps, no demo, no AWS edge) are left out rather than exported as undefined.
   const outputs: Record<string, unknown> = {

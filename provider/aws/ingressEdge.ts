@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { EnvironmentSpec } from "../topology";
+import { checkedTargets, subnetFacts } from "./placement";
 import { AwsSettings, awsName } from "./settings";
 
 export interface IngressEdgeArgs {
@@ -39,25 +40,33 @@ export class IngressEdge extends pulumi.ComponentResource {
     const { settings, stack } = args;
     const tags = (environment: string) => ({ Project: PROJECT, Stack: stack, Environment: environment, ManagedBy: "pulumi" });
     const parent = { parent: this };
+    const subnets = subnetFacts(settings, this);
+    // Production load balancers refuse deletion in AWS and in Pulumi alike.
+    const guarded = settings.deletionProtection ? { parent: this, protect: true } : parent;
 
     // One security group per load balancer: clients in on the listener ports, out only to the
     // ingress nodes' proxy ports. The nodes' group lets exactly those ports in from it.
     const makeBalancer = (key: string) => {
+      // A name prefix, not a name: a replacement (a new description) creates the new group
+      // and moves the rules before the old one goes. AWS refuses group names starting "sg-".
       const sg = new aws.ec2.SecurityGroup(`${name}-${key}-nlb`, {
-        name: awsName([stack, key, "nlb"], 255),
+        namePrefix: `${awsName(["ingress", stack, key, "nlb"], 200)}-`,
         description: `interlock-ingress ${stack} ${key}: load balancer to Interlock proxies`,
         vpcId: settings.vpcId,
         tags: tags(key),
       }, parent);
+      // `internal` cannot change in place: the scheme is in the name, so the new NLB (and its
+      // new DNS name) is created before the old one is deleted.
       const lb = new aws.lb.LoadBalancer(`${name}-${key}`, {
-        name: awsName([stack, key]),
+        name: awsName([stack, key, settings.internal ? "int" : ""]),
         loadBalancerType: "network",
         internal: settings.internal,
         subnets: settings.subnetIds,
         securityGroups: [sg.id],
         enableCrossZoneLoadBalancing: true,
+        enableDeletionProtection: settings.deletionProtection,
         tags: tags(key),
-      }, parent);
+      }, guarded);
       return { sg, lb };
     };
 
@@ -66,14 +75,9 @@ export class IngressEdge extends pulumi.ComponentResource {
     for (const env of args.environments) {
       const { sg, lb } = shared ?? makeBalancer(env.name);
       const listen = settings.listenerPorts[env.name];
-      const targets = env.ingressNodes.map((host) =>
-        settings.instanceIds[host] !== undefined
-          ? pulumi.output(settings.instanceIds[host])
-          : aws.ec2
-              .getInstanceOutput({ filters: [{ name: "private-dns-name", values: [host] }] }, parent)
-              .apply((i) => i.id),
-      );
-
+      // Checked at preview: each node found once, running, in the VPC, in a covered AZ.
+      const targets = checkedTargets(env, settings, subnets, this);
+      const hc = settings.healthCheck;
       const side = (proto: "http" | "https", proxyPort: number, listenerPort: number) => {
         const tg = new aws.lb.TargetGroup(`${name}-${env.name}-${proto}`, {
           // The port is in the name so a port change can create the new group before the old goes.
@@ -82,16 +86,35 @@ export class IngressEdge extends pulumi.ComponentResource {
           protocol: "TCP",
           targetType: "instance",
           vpcId: settings.vpcId,
-          healthCheck: { enabled: true, protocol: "TCP", port: "traffic-port", healthyThreshold: 3, unhealthyThreshold: 3, interval: 10 },
+          healthCheck: {
+            enabled: true,
+            protocol: hc.protocol,
+            port: "traffic-port",
+            ...(hc.protocol === "HTTP" ? { path: hc.path, matcher: "200-399" } : {}),
+            interval: hc.intervalSeconds,
+            healthyThreshold: hc.healthyThreshold,
+            unhealthyThreshold: hc.unhealthyThreshold,
+          },
+          // In ingress mode the routing mesh forwards between nodes: a preserved client IP would
+          // make replies from a node to itself (hairpin) time out. Host mode keeps it.
+          preserveClientIp: env.publishMode === "host" ? "true" : "false",
           tags: tags(env.name),
         }, parent);
-        targets.forEach((targetId, i) =>
-          new aws.lb.TargetGroupAttachment(`${name}-${env.name}-${proto}-${i}`, {
+        // Keyed by hostname, not position: reordering ingressNodes changes nothing, and removing
+        // one node deregisters only that node. The alias adopts the old index-keyed names.
+        env.ingressNodes.forEach((host, i) =>
+          new aws.lb.TargetGroupAttachment(`${name}-${env.name}-${proto}-${host}`, {
             targetGroupArn: tg.arn,
-            targetId,
+            targetId: targets.apply((ids) => ids[host]),
             port: proxyPort,
-          }, parent),
+          }, { parent: this, aliases: [{ name: `${name}-${env.name}-${proto}-${i}` }] }),
         );
+        for (const group of settings.autoScalingGroups[env.name] ?? []) {
+          new aws.autoscaling.Attachment(`${name}-${env.name}-${proto}-asg-${group}`, {
+            autoscalingGroupName: group,
+            lbTargetGroupArn: tg.arn,
+          }, parent);
+        }
         const listener = new aws.lb.Listener(`${name}-${env.name}-${proto}`, {
           loadBalancerArn: lb.arn,
           port: listenerPort,

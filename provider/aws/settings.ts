@@ -28,7 +28,27 @@ export interface AwsSettings {
   /** Route 53 alias records per environment, in `dnsZoneId`. */
   dnsZoneId?: string;
   records: Record<string, string[]>;
+  /** Deletion protection on the load balancers (and `protect` in Pulumi); on for production. */
+  deletionProtection: boolean;
+  /** How the target groups check the proxies. */
+  healthCheck: HealthCheck;
+  /** Auto Scaling groups whose instances are targets too, per environment. */
+  autoScalingGroups: Record<string, string[]>;
 }
+
+export interface HealthCheck {
+  /** `TCP` (a port answers) or `HTTP` (the proxy answers `path` with 200-399). */
+  protocol: "TCP" | "HTTP";
+  path: string;
+  intervalSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+}
+
+export const DEFAULT_HEALTH_CHECK: HealthCheck = { protocol: "TCP", path: "/", intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3 };
+
+/** Environments whose stacks get deletion protection unless told otherwise. */
+export const PRODUCTION = /^(prod|production)$/;
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
@@ -112,8 +132,42 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
   const dnsZoneId = raw.dnsZoneId as string | undefined;
   if (Object.keys(records).length && !dnsZoneId) problems.push(`${key("dnsZoneId")}: records are configured, so set the Route 53 hosted zone ID`);
 
+  const deletionProtection = raw.deletionProtection ?? environments.some((e) => PRODUCTION.test(e.name));
+  if (typeof deletionProtection !== "boolean") problems.push(`${key("deletionProtection")}: expected true or false`);
+
+  const healthCheck = { ...DEFAULT_HEALTH_CHECK };
+  if (raw.healthCheck !== undefined) {
+    if (!isRecord(raw.healthCheck)) problems.push(`${key("healthCheck")}: expected a table such as {protocol: HTTP, path: /}`);
+    else {
+      for (const [k, v] of Object.entries(raw.healthCheck)) {
+        if (!(k in DEFAULT_HEALTH_CHECK)) {
+          problems.push(`${key(`healthCheck.${k}`)}: unknown key; known: ${Object.keys(DEFAULT_HEALTH_CHECK).join(", ")}`);
+        } else if (k === "protocol" ? v !== "TCP" && v !== "HTTP" : k === "path" ? typeof v !== "string" || !v.startsWith("/") : !(Number.isInteger(v) && (v as number) > 0)) {
+          problems.push(`${key(`healthCheck.${k}`)}: ${JSON.stringify(v)} is not ${k === "protocol" ? "TCP or HTTP" : k === "path" ? "a path such as /" : "a whole number above 0"}`);
+        } else (healthCheck as Record<string, unknown>)[k] = v;
+      }
+      if (healthCheck.intervalSeconds < 5 || healthCheck.intervalSeconds > 300) {
+        problems.push(`${key("healthCheck.intervalSeconds")}: ${healthCheck.intervalSeconds} is outside 5-300, the range AWS takes`);
+      }
+      for (const t of ["healthyThreshold", "unhealthyThreshold"] as const) {
+        if (healthCheck[t] < 2 || healthCheck[t] > 10) problems.push(`${key(`healthCheck.${t}`)}: ${healthCheck[t]} is outside 2-10, the range AWS takes`);
+      }
+    }
+  }
+
+  const autoScalingGroups = isRecord(raw.autoScalingGroups) ? (raw.autoScalingGroups as Record<string, string[]>) : {};
+  for (const [name, groups] of Object.entries(autoScalingGroups)) {
+    if (!environments.some((e) => e.name === name)) problems.push(`${key(`autoScalingGroups.${name}`)}: no environment is named ${name}`);
+    if (!Array.isArray(groups) || groups.some((g) => typeof g !== "string" || !g)) {
+      problems.push(`${key(`autoScalingGroups.${name}`)}: list Auto Scaling group names, e.g. [ingress-${name}]`);
+    }
+  }
+
   if (problems.length) throw new TopologyError(problems);
   return {
+    deletionProtection: deletionProtection as boolean,
+    healthCheck,
+    autoScalingGroups,
     vpcId,
     subnetIds: subnetIds as string[],
     internal: internal as boolean,
@@ -132,7 +186,9 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
  * groups): readable when it fits, otherwise cut and made unique with a short hash.
  */
 export function awsName(parts: string[], max = 32): string {
-  const name = parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
+  // A stack named after its environment ("dev" stack, "dev" section) says it once.
+  const unique = parts.filter((p, i) => p && !parts.slice(0, i).some((q) => q === p || q.endsWith(`-${p}`)));
+  const name = unique.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
   if (name.length <= max) return name;
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const hash = (require("crypto") as typeof import("crypto")).createHash("sha256").update(name).digest("hex").slice(0, 6);

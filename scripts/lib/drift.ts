@@ -3,7 +3,11 @@
  * state), reduced to the resources and properties whose live values differ from the state.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { openStack } from "./workspace";
+import { connect, DockerConnection } from "../../provider/docker/connection";
+import { isUnreachable } from "../../provider/docker/errors";
+import { unreachableMessage } from "../../provider/docker/swarm";
+import { CONFIG_NAMESPACE } from "../../provider/topology";
+import { NoSuchStackError, openStack } from "./workspace";
 import { PropertyChange, propertyChanges, stepsOf } from "./steps";
 
 export interface DriftedResource {
@@ -50,11 +54,35 @@ export function whyNotChecked(text: string): string {
   return `could not check: ${error ?? lines.filter(Boolean).pop() ?? "unknown error"}`;
 }
 
+/**
+ * The cluster must answer before anything is compared: a stack whose state holds nothing
+ * (or nothing a refresh would read) must not come out "clean" just because nothing was asked.
+ */
+async function clusterAnswers(connection?: DockerConnection): Promise<string | undefined> {
+  try {
+    await connect(connection).ping();
+    return undefined;
+  } catch (err) {
+    const message = unreachableMessage(err, connection);
+    if (isUnreachable(err)) return `cluster unreachable: ${message}`;
+    return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message) ? `credentials rejected: ${message}` : `could not check: ${message}`;
+  }
+}
+
 export async function checkDrift(stackName: string, progress: (line: string) => void = () => undefined): Promise<DriftReport> {
   const events: EngineEvent[] = [];
   const printed: string[] = [];
+  const fail = (error: string): DriftReport => ({ stack: stackName, status: "error", resources: [], error });
   try {
-    const stack = await openStack(stackName);
+    const stack = await openStack(stackName, { create: false });
+    const config = await stack.getAllConfig();
+    const docker = config[`${CONFIG_NAMESPACE}:docker`];
+    const unreachable = await clusterAnswers(docker ? (JSON.parse(docker.value) as DockerConnection) : undefined);
+    if (unreachable) return fail(unreachable);
+    const deployed = (await stack.exportStack()).deployment?.resources ?? [];
+    if (!deployed.some((r: { type?: string }) => r.type !== "pulumi:pulumi:Stack" && !String(r.type).startsWith("pulumi:providers:"))) {
+      return fail(`nothing to check: stack ${stackName} has never been deployed (no resources in its state); run up first`);
+    }
     await stack.refresh({
       previewOnly: true,
       onOutput: (s) => printed.push(s),
@@ -65,7 +93,8 @@ export async function checkDrift(stackName: string, progress: (line: string) => 
       },
     });
   } catch (err) {
-    return { stack: stackName, status: "error", resources: [], error: whyNotChecked(`${printed.join("")}\n${(err as Error).message}`) };
+    if (err instanceof NoSuchStackError) return fail(err.message);
+    return fail(whyNotChecked(`${printed.join("")}\n${(err as Error).message}`));
   }
   return driftOf(stackName, events);
 }

@@ -7,7 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { ingressProgram } from "../../stacks/program";
 
 export const REPO = path.resolve(__dirname, "../..");
@@ -50,8 +50,25 @@ export function engineEnv(stackName: string): Record<string, string> {
   return env;
 }
 
-/** Selects (or creates) a stack of this project, with the program run inline. */
-export async function openStack(stackName: string): Promise<Stack> {
+/** A stack that has no stack file, or (when it must exist) nothing in the backend. */
+export class NoSuchStackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NoSuchStackError";
+  }
+}
+
+/**
+ * Selects a stack of this project, with the program run inline. Its `Pulumi.<stack>.yaml`
+ * must exist; the stack is created in the backend only with `create` (by `up`, the one
+ * command that writes), so reading commands never create stacks or stack files.
+ */
+export async function openStack(stackName: string, opts: { create?: boolean } = { create: true }): Promise<Stack> {
+  const stackFile = path.join(REPO, `Pulumi.${stackName}.yaml`);
+  if (!fs.existsSync(stackFile)) {
+    const known = fs.readdirSync(REPO).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+    throw new NoSuchStackError(`no such stack: ${stackName} has no stack file ${path.basename(stackFile)} (stacks here: ${known.join(", ")})`);
+  }
   const env = engineEnv(stackName);
   for (const dir of [STATE_DIR, env.PULUMI_HOME]) fs.mkdirSync(dir, { recursive: true });
   if (env.PULUMI_BACKEND_URL.startsWith("file://")) {
@@ -60,8 +77,15 @@ export async function openStack(stackName: string): Promise<Stack> {
   // The runner and the providers it starts read DOCKER_HOST from this process too.
   for (const key of ["DOCKER_HOST", "PATH"]) if (env[key]) process.env[key] = env[key];
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()) });
-  return LocalWorkspace.createOrSelectStack(
-    { stackName, projectName: "interlock-ingress", program: ingressProgram },
-    { workDir: REPO, pulumiCommand, envVars: env },
-  );
+  const args = { stackName, projectName: "interlock-ingress", program: ingressProgram };
+  const workspace = { workDir: REPO, pulumiCommand, envVars: env };
+  if (opts.create) return LocalWorkspace.createOrSelectStack(args, workspace);
+  try {
+    return await LocalWorkspace.selectStack(args, workspace);
+  } catch (err) {
+    if (err instanceof StackNotFoundError || /no stack named/i.test((err as Error).message)) {
+      throw new NoSuchStackError(`no such stack: ${stackName} is not in the backend ${env.PULUMI_BACKEND_URL}; deploy it first with up`);
+    }
+    throw err;
+  }
 }

@@ -12,8 +12,35 @@ export interface Registration {
 
 export const registrations: Registration[] = [];
 
-/** EC2 instances the mocked `aws.ec2.getInstance` knows, by private DNS name. */
-export const instances: Record<string, string> = {};
+/** An EC2 instance as the mocked lookups describe it. */
+export interface MockInstance {
+  id: string;
+  privateDns: string;
+  state: string;
+  subnetId: string;
+}
+
+/** The mocked account: instances and subnets with their VPCs and availability zones. */
+export const world: { instances: MockInstance[]; subnets: Record<string, { vpcId: string; availabilityZone: string }> } = {
+  instances: [],
+  subnets: {},
+};
+
+export const BLOG_VPC = "vpc-0c1d2e3f4a5b6c7d8";
+
+/** The blog's cluster: one ingress node per environment, each in its own AZ and subnet. */
+export function blogWorld(): void {
+  world.subnets = {
+    "subnet-0a1b2c3d4e5f60718": { vpcId: BLOG_VPC, availabilityZone: "us-west-2a" },
+    "subnet-0b2c3d4e5f6071829": { vpcId: BLOG_VPC, availabilityZone: "us-west-2b" },
+    "subnet-0c3d4e5f60718293a": { vpcId: BLOG_VPC, availabilityZone: "us-west-2c" },
+  };
+  world.instances = [
+    { id: "i-0aaaaaaaaaaaaaaa1", privateDns: "ip-127-13-5-3.us-west-2.compute.internal", state: "running", subnetId: "subnet-0a1b2c3d4e5f60718" },
+    { id: "i-0aaaaaaaaaaaaaaa2", privateDns: "ip-127-13-6-2.us-west-2.compute.internal", state: "running", subnetId: "subnet-0b2c3d4e5f6071829" },
+    { id: "i-0aaaaaaaaaaaaaaa3", privateDns: "ip-127-13-1-6.us-west-2.compute.internal", state: "running", subnetId: "subnet-0c3d4e5f60718293a" },
+  ];
+}
 
 export function installMocks(config: Record<string, unknown>, stack = "dev"): void {
   const all: Record<string, string> = {};
@@ -32,13 +59,23 @@ export function installMocks(config: Record<string, unknown>, stack = "dev"): vo
         return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        if (args.token === "aws:ec2/getInstance:getInstance") {
+        // EC2 answers a lookup by ID that matches nothing with an error, not an empty result.
+        if (args.token === "aws:ec2/getSubnet:getSubnet") {
+          const subnet = world.subnets[args.inputs.id as string];
+          if (!subnet) throw new Error(`no matching EC2 Subnet found`);
+          return { id: args.inputs.id, ...subnet };
+        }
+        if (args.token === "aws:ec2/getInstances:getInstances") {
           const filters = (args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>;
-          const dns = filters.find((f) => f.name === "private-dns-name")?.values[0];
-          const id = dns ? instances[dns] : undefined;
-          // EC2 answers a lookup that matches nothing with an error, not an empty result.
-          if (!id) throw new Error(`Your query returned no results. Please change your search criteria and try again.`);
-          return { id, privateDnsName: dns, instanceState: "running" };
+          const dns = filters.find((f) => f.name === "private-dns-name")?.values ?? [];
+          const states = (args.inputs.instanceStateNames as string[] | undefined) ?? ["running"];
+          const found = world.instances.filter((i) => dns.includes(i.privateDns) && states.includes(i.state));
+          return { ids: found.map((i) => i.id), privateIps: [], publicIps: [], ipv6Addresses: [] };
+        }
+        if (args.token === "aws:ec2/getInstance:getInstance") {
+          const i = world.instances.find((x) => x.id === args.inputs.instanceId);
+          if (!i) throw new Error(`Your query returned no results. Please change your search criteria and try again.`);
+          return { id: i.id, instanceState: i.state, subnetId: i.subnetId, privateDns: i.privateDns, availabilityZone: world.subnets[i.subnetId]?.availabilityZone };
         }
         throw new Error(`unexpected call ${args.token}`);
       },

@@ -2,7 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { installMocks, instances, ofType, registrations, resetRegistrations, settled } from "../support/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { blogWorld, BLOG_VPC, installMocks, ofType, registrations, resetRegistrations, settled, world } from "../support/mocks";
+import { placementProblems } from "../../provider/aws/placement";
 import { parseTopology, TopologyError } from "../../provider/topology";
 import { parseAwsSettings } from "../../provider/aws/settings";
 
@@ -11,11 +13,7 @@ const stackConfig = (name: string) =>
   (YAML.parse(fs.readFileSync(path.join(REPO, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
 
 const dev = stackConfig("blog");
-const DEV_NODES: Record<string, string> = {
-  "ip-127-13-5-3.us-west-2.compute.internal": "i-0aaaaaaaaaaaaaaa1",
-  "ip-127-13-6-2.us-west-2.compute.internal": "i-0aaaaaaaaaaaaaaa2",
-  "ip-127-13-1-6.us-west-2.compute.internal": "i-0aaaaaaaaaaaaaaa3",
-};
+const DEV_HOST = "ip-127-13-5-3.us-west-2.compute.internal";
 
 async function runProgram(config: Record<string, unknown>, stack = "dev") {
   installMocks(config, stack);
@@ -35,7 +33,7 @@ const byName = (type: string, name: string) => {
 describe("AWS edge for the dev stack (Pulumi mocks)", function () {
   this.timeout(30_000);
   before(async () => {
-    Object.assign(instances, DEV_NODES);
+    blogWorld();
     await runProgram(dev);
   });
 
@@ -48,7 +46,8 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
     for (const lb of ofType("aws:lb/loadBalancer:LoadBalancer")) {
       assert.strictEqual(lb.inputs.loadBalancerType, "network");
       assert.strictEqual(lb.inputs.internal, false);
-      assert.deepStrictEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]);
+      assert.deepStrictEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829", "subnet-0c3d4e5f60718293a"]);
+      assert.strictEqual(lb.inputs.enableDeletionProtection, true, "a stack with prod is protected");
       assert.strictEqual(lb.inputs.securityGroups.length, 1);
     }
   });
@@ -68,10 +67,15 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
         assert.strictEqual(tg.protocol, "TCP");
         assert.strictEqual(tg.targetType, "instance");
         assert.strictEqual(tg.vpcId, "vpc-0c1d2e3f4a5b6c7d8");
-        assert.deepStrictEqual(
-          { enabled: tg.healthCheck.enabled, protocol: tg.healthCheck.protocol, port: tg.healthCheck.port },
-          { enabled: true, protocol: "TCP", port: "traffic-port" },
-        );
+        assert.deepStrictEqual(tg.healthCheck, {
+          enabled: true,
+          protocol: "TCP",
+          port: "traffic-port",
+          interval: 10,
+          healthyThreshold: 3,
+          unhealthyThreshold: 3,
+        });
+        assert.strictEqual(tg.preserveClientIp, "false", "ingress mode: no client IP, no hairpin");
         assert.ok(tg.name.length <= 32, tg.name);
       }
       const l443 = byName("aws:lb/listener:Listener", `edge-${env}-https`);
@@ -81,9 +85,15 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
       assert.strictEqual(l443.defaultActions[0].type, "forward");
       assert.match(l443.defaultActions[0].targetGroupArn, new RegExp(`TargetGroup/edge-${env}-https$`));
       assert.match(l443.loadBalancerArn, new RegExp(`LoadBalancer/edge-${env}$`));
-      const att = byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-${env}-https-0`);
-      assert.deepStrictEqual([att.targetId, att.port], [instance, https]);
-      assert.match(att.targetGroupArn, new RegExp(`TargetGroup/edge-${env}-https$`));
+      assert.strictEqual(l80.defaultActions[0].type, "forward");
+      assert.match(l80.defaultActions[0].targetGroupArn, new RegExp(`TargetGroup/edge-${env}-http$`));
+      assert.match(l80.loadBalancerArn, new RegExp(`LoadBalancer/edge-${env}$`));
+      const node = world.instances.find((i) => i.id === instance)!.privateDns;
+      for (const [proto, port] of [["https", https], ["http", http]] as const) {
+        const att = byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-${env}-${proto}-${node}`);
+        assert.deepStrictEqual([att.targetId, att.port], [instance, port]);
+        assert.match(att.targetGroupArn, new RegExp(`TargetGroup/edge-${env}-${proto}$`));
+      }
     });
 
     it(`${env}: security-group rules open exactly the proxy ports from the load balancer`, () => {
@@ -110,13 +120,13 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
     assert.strictEqual(records.length, 1);
     const r = records[0].inputs;
     assert.deepStrictEqual([r.name, r.type, r.zoneId], ["ingress-demo.lab.capstonec.net", "A", "Z0123456789ABCDEFGHIJ"]);
-    assert.strictEqual(r.aliases[0].name, "dev-dev-0123456789.elb.us-west-2.amazonaws.com");
-    assert.strictEqual(r.aliases[0].evaluateTargetHealth, true);
+    assert.deepStrictEqual(r.aliases, [{ name: "dev-0123456789.elb.us-west-2.amazonaws.com", zoneId: "Z18D5FSROUN65G", evaluateTargetHealth: true }]);
   });
 
   it("tags every AWS resource that takes tags with environment, stack and project", () => {
     const tagged = registrations.filter((r) => r.type.startsWith("aws:") && !/targetGroupAttachment|route53/.test(r.type));
-    assert.ok(tagged.length > 20);
+    // Per environment: group, NLB, 2 target groups, 2 listeners, 2 client, 2 egress and 2 node rules.
+    assert.strictEqual(tagged.length, 3 * 12, tagged.map((r) => r.name).join(", "));
     for (const r of tagged) {
       assert.strictEqual(r.inputs.tags?.Project, "interlock-ingress", r.name);
       assert.strictEqual(r.inputs.tags?.Stack, "dev", r.name);
@@ -134,14 +144,15 @@ describe("AWS edge of the per-environment stacks (Pulumi.dev/test/prod.yaml)", f
   ];
   for (const [env, http, https, instance, records] of cases) {
     it(`stack ${env} registers only its own load balancer, listeners, target groups and records`, async () => {
-      Object.assign(instances, DEV_NODES);
+      blogWorld();
       await runProgram(stackConfig(env), env);
-      assert.deepStrictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => r.name), [`edge-${env}`]);
+      assert.deepStrictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => [r.name, r.inputs.name, r.inputs.enableDeletionProtection]), [[`edge-${env}`, env, env === "prod"]]);
+      const host = world.instances.find((i) => i.id === instance)!.privateDns;
       assert.deepStrictEqual(ofType("aws:lb/listener:Listener").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, 80], [`edge-${env}-https`, 443]]);
       assert.deepStrictEqual(ofType("aws:lb/targetGroup:TargetGroup").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, http], [`edge-${env}-https`, https]]);
       assert.deepStrictEqual(
         ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, r.inputs.targetId]).sort(),
-        [[`edge-${env}-http-0`, instance], [`edge-${env}-https-0`, instance]],
+        [[`edge-${env}-http-${host}`, instance], [`edge-${env}-https-${host}`, instance]],
       );
       assert.strictEqual(ofType("aws:route53/record:Record").length, records);
       for (const r of registrations.filter((r) => r.type.startsWith("aws:") && r.inputs.tags)) {
@@ -155,7 +166,7 @@ describe("AWS edge variants and errors", function () {
   this.timeout(30_000);
 
   it("the shared-NLB variant has one load balancer with distinct listener ports per environment", async () => {
-    Object.assign(instances, DEV_NODES);
+    blogWorld();
     const aws = { ...(dev["interlock-ingress:aws"] as object), sharedLoadBalancer: true };
     await runProgram({ ...dev, "interlock-ingress:aws": aws });
     assert.strictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").length, 1);
@@ -192,10 +203,125 @@ describe("AWS edge variants and errors", function () {
   }
 
   it("uses configured instance IDs instead of looking nodes up", async () => {
-    for (const k of Object.keys(instances)) delete instances[k]; // a lookup would now fail
-    const aws = { ...(dev["interlock-ingress:aws"] as object), instanceIds: { ...DEV_NODES, "ip-127-13-5-3.us-west-2.compute.internal": "i-0bbbbbbbbbbbbbbb9" } };
+    blogWorld();
+    // The node was rebuilt: the old instance (stopped) and the new one share its DNS name.
+    world.instances.push({ id: "i-0bbbbbbbbbbbbbbb9", privateDns: DEV_HOST, state: "running", subnetId: "subnet-0a1b2c3d4e5f60718" });
+    world.instances[0].state = "stopped";
+    const aws = { ...(dev["interlock-ingress:aws"] as object), instanceIds: { [DEV_HOST]: "i-0bbbbbbbbbbbbbbb9" } };
     await runProgram({ ...dev, "interlock-ingress:aws": aws });
-    assert.strictEqual(byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", "edge-dev-https-0").targetId, "i-0bbbbbbbbbbbbbbb9");
+    assert.strictEqual(byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-dev-https-${DEV_HOST}`).targetId, "i-0bbbbbbbbbbbbbbb9");
     assert.strictEqual(ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").length, 6);
+  });
+});
+
+describe("AWS edge as production runs it: stable targets, placement, replacements, health, guardrails", function () {
+  this.timeout(30_000);
+  const devOnly = stackConfig("dev");
+  const EXTRA = "ip-127-13-7-9.us-west-2.compute.internal";
+  const withNodes = (nodes: string[], extra: Record<string, unknown> = {}, aws: Record<string, unknown> = {}) => {
+    const envs = devOnly["interlock-ingress:environments"] as Record<string, Record<string, unknown>>;
+    return {
+      ...devOnly,
+      "interlock-ingress:environments": { dev: { ...envs.dev, ingressNodes: nodes, proxyReplicas: 1, ...extra } },
+      "interlock-ingress:aws": { ...(devOnly["interlock-ingress:aws"] as object), ...aws },
+    };
+  };
+  const attachments = () =>
+    Object.fromEntries(ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, `${r.inputs.targetId}:${r.inputs.port}`]));
+
+  beforeEach(() => {
+    blogWorld();
+    world.instances.push({ id: "i-0ccccccccccccccc4", privateDns: EXTRA, state: "running", subnetId: "subnet-0b2c3d4e5f6071829" });
+  });
+
+  it("reordering ingressNodes registers exactly the same attachments", async () => {
+    await runProgram(withNodes([DEV_HOST, EXTRA]), "dev");
+    const before = attachments();
+    assert.deepStrictEqual(Object.keys(before).sort(), [
+      `edge-dev-http-${EXTRA}`, `edge-dev-http-${DEV_HOST}`, `edge-dev-https-${EXTRA}`, `edge-dev-https-${DEV_HOST}`,
+    ].sort());
+    await runProgram(withNodes([EXTRA, DEV_HOST]), "dev");
+    assert.deepStrictEqual(attachments(), before);
+  });
+
+  it("removing a node drops exactly its two attachments and keeps the others as they were", async () => {
+    await runProgram(withNodes([DEV_HOST, EXTRA]), "dev");
+    const before = attachments();
+    await runProgram(withNodes([EXTRA]), "dev");
+    const after = attachments();
+    assert.deepStrictEqual(Object.keys(before).filter((k) => !(k in after)).sort(), [`edge-dev-http-${DEV_HOST}`, `edge-dev-https-${DEV_HOST}`]);
+    for (const [k, v] of Object.entries(after)) assert.strictEqual(before[k], v, k);
+  });
+
+  it("host mode keeps the client IP; an HTTP health check asks the proxy, with the configured timing", async () => {
+    await runProgram(withNodes([DEV_HOST], { publishMode: "host" }, { healthCheck: { protocol: "HTTP", path: "/healthz", intervalSeconds: 30, healthyThreshold: 2 } }), "dev");
+    for (const tg of ofType("aws:lb/targetGroup:TargetGroup")) {
+      assert.strictEqual(tg.inputs.preserveClientIp, "true");
+      assert.deepStrictEqual(tg.inputs.healthCheck, {
+        enabled: true, protocol: "HTTP", port: "traffic-port", path: "/healthz", matcher: "200-399", interval: 30, healthyThreshold: 2, unhealthyThreshold: 3,
+      });
+    }
+  });
+
+  it("names survive replacement: the scheme is in the NLB's name, the group has a prefix never starting sg-", async () => {
+    await runProgram(withNodes([DEV_HOST], {}, { internal: true }), "sg-team");
+    const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
+    assert.deepStrictEqual([lb.inputs.name, lb.inputs.internal, lb.inputs.enableDeletionProtection], ["sg-team-dev-int", true, false]);
+    const [sg] = ofType("aws:ec2/securityGroup:SecurityGroup");
+    assert.deepStrictEqual([sg.inputs.name, sg.inputs.namePrefix], [undefined, "ingress-sg-team-dev-nlb-"]);
+  });
+
+  it("Auto Scaling groups are attached to both target groups of their environment", async () => {
+    await runProgram(withNodes([DEV_HOST], {}, { autoScalingGroups: { dev: ["ingress-dev"] } }), "dev");
+    assert.deepStrictEqual(
+      ofType("aws:autoscaling/attachment:Attachment").map((r) => [r.name, r.inputs.autoscalingGroupName, r.inputs.lbTargetGroupArn.split("/").pop()]).sort(),
+      [["edge-dev-http-asg-ingress-dev", "ingress-dev", "edge-dev-http"], ["edge-dev-https-asg-ingress-dev", "ingress-dev", "edge-dev-https"]],
+    );
+  });
+
+  const settings = () => parseAwsSettings(devOnly["interlock-ingress:aws"], parseTopology({ environments: devOnly["interlock-ingress:environments"] }).environments)!;
+  const subnets = () => Object.entries(world.subnets).map(([id, s]) => ({ id, ...s }));
+  const node = (i: number, over: Record<string, unknown> = {}) => ({
+    host: world.instances[i].privateDns,
+    source: `interlock-ingress:environments.dev.ingressNodes[${i}]`,
+    matches: [world.instances[i].id],
+    instance: { id: world.instances[i].id, state: "running", availabilityZone: world.subnets[world.instances[i].subnetId].availabilityZone, vpcId: BLOG_VPC, ...over },
+  });
+  const placement: Array<[string, () => string[], string]> = [
+    ["a stopped node", () => placementProblems(settings(), subnets(), [node(0, { state: "stopped" })]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is stopped; a load balancer target must be a running instance; start it or remove it from ingressNodes`],
+    ["a node in another VPC", () => placementProblems(settings(), subnets(), [node(0, { vpcId: "vpc-0fff" })]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC} (interlock-ingress:aws.vpcId)`],
+    ["a node in an AZ no subnet covers", () => placementProblems(settings(), subnets().slice(1), [node(0)]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in us-west-2a, which none of interlock-ingress:aws.subnetIds covers (us-west-2b, us-west-2c); add a subnet of us-west-2a, or its traffic never arrives`],
+    ["two subnets in one AZ", () => placementProblems(settings(), [...subnets(), { id: "subnet-0dd", vpcId: BLOG_VPC, availabilityZone: "us-west-2a" }], [node(0)]),
+      "interlock-ingress:aws.subnetIds[3]: subnet-0dd and subnet-0a1b2c3d4e5f60718 are both in us-west-2a; a load balancer takes one subnet per availability zone"],
+    ["a subnet of another VPC", () => placementProblems(settings(), [{ ...subnets()[0], vpcId: "vpc-0fff" }, ...subnets().slice(1)], [node(1)]),
+      `interlock-ingress:aws.subnetIds[0]: subnet-0a1b2c3d4e5f60718 is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC}; list subnets of ${BLOG_VPC}`],
+    ["a hostname matching two instances", () => placementProblems(settings(), subnets(), [{ ...node(0), matches: ["i-01", "i-02"], instance: undefined }]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: 2 EC2 instances have the private DNS name ${DEV_HOST} (i-01, i-02); set interlock-ingress:aws.instanceIds.${DEV_HOST} to the one that is the node`],
+    ["a hostname matching none", () => placementProblems(settings(), subnets(), [{ ...node(0), matches: [], instance: undefined }]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: no EC2 instance has the private DNS name ${DEV_HOST}; fix the hostname or set interlock-ingress:aws.instanceIds.${DEV_HOST}`],
+  ];
+  for (const [name, problems, expected] of placement) {
+    it(`placement: refuses ${name}, naming the key`, () => {
+      installMocks(devOnly, "dev");
+      assert.deepStrictEqual(problems(), [expected]);
+    });
+  }
+
+  it("placement is checked during preview through EC2 lookups, and fails the preview with every problem", async () => {
+    world.instances[0].state = "stopped";
+    installMocks(withNodes([DEV_HOST, "ip-10-9-9-9.us-west-2.compute.internal"]), "dev");
+    const { checkedTargets, subnetFacts } = await import("../../provider/aws/placement");
+    const config = withNodes([DEV_HOST, "ip-10-9-9-9.us-west-2.compute.internal"]);
+    const env = parseTopology({ environments: config["interlock-ingress:environments"] }).environments[0];
+    const s = parseAwsSettings(config["interlock-ingress:aws"], [env])!;
+    const parent = new (class extends pulumi.ComponentResource {})("test:index:Parent", "p");
+    const out = checkedTargets(env, s, subnetFacts(s, parent), parent) as unknown as { promise(): Promise<unknown> };
+    await assert.rejects(out.promise(), (err: Error) => {
+      assert.match(err.message, /the dev load balancer cannot reach its targets:\n {2}- .*ingressNodes\[0\]: ip-127-13-5-3\.us-west-2\.compute\.internal \(i-0aaaaaaaaaaaaaaa1\) is stopped;.*\n {2}- .*ingressNodes\[1\]: no EC2 instance has the private DNS name ip-10-9-9-9\.us-west-2\.compute\.internal/);
+      return true;
+    });
   });
 });
