@@ -102,7 +102,7 @@ export class IngressEdge extends pulumi.ComponentResource {
         }, parent);
         // Keyed by hostname, not position: reordering ingressNodes changes nothing, and removing
         // one node deregisters only that node. The alias adopts the old index-keyed names.
-        env.ingressNodes.forEach((host, i) =>
+        [...env.ingressNodes, ...(settings.extraTargets[env.name] ?? [])].forEach((host, i) =>
           new aws.lb.TargetGroupAttachment(`${name}-${env.name}-${proto}-${host}`, {
             targetGroupArn: tg.arn,
             targetId: targets.apply((ids) => ids[host]),

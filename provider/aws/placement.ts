@@ -75,8 +75,11 @@ export function checkedTargets(
   parent: pulumi.Resource,
 ): pulumi.Output<Record<string, string>> {
   const opts = { parent };
-  const nodes = env.ingressNodes.map((host, i) => {
-    const source = `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`;
+  const hosts = [
+    ...env.ingressNodes.map((host, i) => ({ host, source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]` })),
+    ...(settings.extraTargets[env.name] ?? []).map((host, i) => ({ host, source: `${CONFIG_NAMESPACE}:aws.extraTargets.${env.name}[${i}]` })),
+  ];
+  const nodes = hosts.map(({ host, source }) => {
     const configured = settings.instanceIds[host];
     const matches = configured
       ? pulumi.output([configured])

@@ -34,6 +34,11 @@ export interface AwsSettings {
   healthCheck: HealthCheck;
   /** Auto Scaling groups whose instances are targets too, per environment. */
   autoScalingGroups: Record<string, string[]>;
+  /**
+   * More target nodes per ingress-mode environment: the routing mesh accepts the published
+   * ports on every node, so other workers can take traffic too (host mode: proxies only).
+   */
+  extraTargets: Record<string, string[]>;
 }
 
 export interface HealthCheck {
@@ -163,8 +168,19 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
     }
   }
 
+  const extraTargets = isRecord(raw.extraTargets) ? (raw.extraTargets as Record<string, string[]>) : {};
+  for (const [name, hosts] of Object.entries(extraTargets)) {
+    const env = environments.find((e) => e.name === name);
+    if (!env) problems.push(`${key(`extraTargets.${name}`)}: no environment is named ${name}`);
+    else if (env.publishMode === "host") {
+      problems.push(`${key(`extraTargets.${name}`)}: ${name} publishes in host mode, so only its ingress nodes run proxies; remove extraTargets.${name} or use ingress mode`);
+    }
+    if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string" || !h)) problems.push(`${key(`extraTargets.${name}`)}: list node hostnames`);
+  }
+
   if (problems.length) throw new TopologyError(problems);
   return {
+    extraTargets,
     deletionProtection: deletionProtection as boolean,
     healthCheck,
     autoScalingGroups,

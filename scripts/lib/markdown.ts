@@ -76,6 +76,13 @@ export function renderReview(stack: string, steps: Step[]): string {
     lines.push("", `#### ${SIGN[verb] ?? ""} ${verb} \`${s.name}\` (\`${shortType(s.type)}\`)`);
     if (verb === "replace") {
       lines.push("", s.replaces.length ? `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.` : "Replaced.");
+      if (/^aws:lb\/loadBalancer:LoadBalancer$/.test(s.type)) {
+        const was = s.before?.dnsName;
+        lines.push(
+          "",
+          `**The load balancer's DNS name changes**${typeof was === "string" ? ` (now \`${was}\`)` : ""}: clients and CNAMEs outside this stack must follow; Route 53 aliases in this stack follow by themselves.`,
+        );
+      }
     }
     // The template copy only supports later renders; reviewers read the sections.
     const changes = propertyChanges(s).filter((c) => !c.path.startsWith("templateSection"));

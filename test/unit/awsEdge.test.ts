@@ -325,3 +325,36 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
     });
   });
 });
+
+describe("AWS edge targets by publish mode", function () {
+  this.timeout(30_000);
+  const devOnly = stackConfig("dev");
+  const OTHER = "ip-127-13-6-2.us-west-2.compute.internal";
+  const config = (mode: string) => ({
+    ...devOnly,
+    "interlock-ingress:environments": {
+      dev: { ...(devOnly["interlock-ingress:environments"] as Record<string, object>).dev, publishMode: mode },
+    },
+    "interlock-ingress:aws": { ...(devOnly["interlock-ingress:aws"] as object), extraTargets: { dev: [OTHER] } },
+  });
+
+  it("ingress mode may target other workers too (the routing mesh answers on every node)", async () => {
+    blogWorld();
+    await runProgram(config("ingress"), "dev");
+    assert.deepStrictEqual(
+      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, r.inputs.targetId]).sort(),
+      [
+        [`edge-dev-http-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"], [`edge-dev-http-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
+        [`edge-dev-https-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"], [`edge-dev-https-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
+      ].sort(),
+    );
+  });
+
+  it("host mode refuses extra targets: only the proxies' nodes answer", () => {
+    const c = config("host");
+    assert.throws(
+      () => parseAwsSettings(c["interlock-ingress:aws"], parseTopology({ environments: c["interlock-ingress:environments"] }).environments),
+      /interlock-ingress:aws\.extraTargets\.dev: dev publishes in host mode, so only its ingress nodes run proxies/,
+    );
+  });
+});

@@ -42,3 +42,21 @@ describe("review: previews as Markdown", () => {
     for (const text of [raw, md]) assert.doesNotMatch(text, /lab-key-(one|two)|MIIBlab/);
   });
 });
+
+describe("review: an NLB replacement", () => {
+  it("says the load balancer's DNS name changes", () => {
+    const md = renderReview("prod", [
+      {
+        op: "replace",
+        urn: "urn:pulumi:prod::interlock-ingress::interlock-ingress:aws:IngressEdge$aws:lb/loadBalancer:LoadBalancer::edge-prod",
+        type: "aws:lb/loadBalancer:LoadBalancer",
+        name: "edge-prod",
+        before: { name: "prod", internal: false, dnsName: "prod-0123456789.elb.us-west-2.amazonaws.com" },
+        after: { name: "prod-int", internal: true },
+        diffs: ["internal", "name"],
+        replaces: ["internal", "name"],
+      },
+    ]);
+    assert.match(md, /Replaced because `internal`, `name` cannot change in place\.\n\n\*\*The load balancer's DNS name changes\*\* \(now `prod-0123456789\.elb\.us-west-2\.amazonaws\.com`\): clients and CNAMEs outside this stack must follow/);
+  });
+});
