@@ -32,16 +32,18 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
   for (const env of topology.environments) {
+    // Named by hostname, so reordering ingressNodes changes nothing; the alias adopts the
+    // index-keyed names of earlier versions.
     nodeLabels[env.name] = env.ingressNodes.map(
       (node, i) =>
-        new NodeLabels(`${env.name}-ingress-${i}`, {
+        new NodeLabels(`${env.name}-ingress-${node}`, {
           node,
           labels: { [SERVICE_CLUSTER_LABEL]: env.name },
           expectedCollection: env.collection,
           workersOnly: topology.interlock.workersOnly,
           source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
           connection: docker,
-        }),
+        }, { aliases: [{ name: `${env.name}-ingress-${i}` }] }),
     );
   }
 

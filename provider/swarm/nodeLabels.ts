@@ -6,7 +6,8 @@
  *           (`com.docker.ucp.access.label`, blog step 1); failures name the stack config field.
  * - create/update: POST /nodes/{id}/update with the node's version index, retried after a re-read.
  * - read:   the live values of the owned keys only, so a label removed by hand shows as drift.
- * - delete: removes only the owned keys; other labels on the node are never touched.
+ * - delete: removes only the owned keys that still hold the value this resource set (a key
+ *           another resource or a person has set since is left alone); other labels untouched.
  * - replace: when `node` changes.
  * Import: `{ import: "<hostname or node id>#<key>,<key>" }`.
  */
@@ -16,7 +17,7 @@ import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
 import { changedPaths } from "../util/canonical";
 
-export const NODE_LABELS_PROVIDER_VERSION = "1";
+export const NODE_LABELS_PROVIDER_VERSION = "2";
 export const ACCESS_LABEL = "com.docker.ucp.access.label";
 
 export interface NodeLabelsArgs {
@@ -109,7 +110,8 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
       replaces.length > 0 ||
       changedPaths(olds.labels ?? {}, news.labels ?? {}).length > 0 ||
       olds.expectedCollection !== news.expectedCollection ||
-      olds.workersOnly !== news.workersOnly;
+      olds.workersOnly !== news.workersOnly ||
+      olds.providerVersion !== news.providerVersion;
     return { changes, replaces, deleteBeforeReplace: false };
   },
 
@@ -125,7 +127,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
     const docker = swarm.connect(news.connection);
     const nodeId = olds.nodeId ?? id;
     const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
-      for (const key of Object.keys(olds.labels ?? {})) if (!(key in news.labels)) delete labels[key];
+      for (const [key, value] of Object.entries(olds.labels ?? {})) if (!(key in news.labels) && labels[key] === value) delete labels[key];
       return { ...labels, ...news.labels };
     });
     return { outs: { ...news, nodeId, hostname: updated.Description?.Hostname ?? olds.hostname } };
@@ -134,7 +136,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
   async delete(id, props) {
     try {
       await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) => {
-        for (const key of Object.keys(props.labels ?? {})) delete labels[key];
+        for (const [key, value] of Object.entries(props.labels ?? {})) if (labels[key] === value) delete labels[key];
         return labels;
       });
     } catch (err) {

@@ -130,9 +130,10 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
       if (!net) return;
       try {
         await docker.getNetwork(net.Id).remove();
+        await nameFreed(docker, props.name, deadline);
         return;
       } catch (err) {
-        if (isNotFound(err)) return;
+        if (isNotFound(err)) return nameFreed(docker, props.name, deadline);
         if (Date.now() > deadline) {
           const users = await networkUsers(docker, net);
           throw new Error(
@@ -148,6 +149,20 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
     }
   },
 };
+
+/**
+ * Waits until no network of that name is listed any more: the manager's local copy of an
+ * overlay network can outlive the swarm object by a moment, and a replacement that creates
+ * the same name right away would collide with it.
+ */
+async function nameFreed(docker: Dockerode, name: string, deadline: number): Promise<void> {
+  for (;;) {
+    const listed = (await docker.listNetworks({ filters: { name: [name] } })) as Array<{ Name: string }>;
+    if (!listed.some((n) => n.Name === name)) return;
+    if (Date.now() > deadline) throw new Error(`network ${name} was removed but is still listed; check docker network ls on the managers`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 /** An overlay network for applications behind the ingress. */
 export class OverlayNetwork extends pulumi.dynamic.Resource {

@@ -62,10 +62,10 @@ describe("drift check on the lab", function () {
     assert.strictEqual(r.code, 1);
     const report = JSON.parse(r.stdout) as DriftReport;
     assert.deepStrictEqual(drifted(report).sort(), [
-      `swarm:NodeLabels prod-ingress-0 labels."${CLUSTER}"`,
-      `swarm:NodeLabels test-ingress-0 labels."${CLUSTER}"`,
+      `swarm:NodeLabels prod-ingress-${LAB.prod} labels."${CLUSTER}"`,
+      `swarm:NodeLabels test-ingress-${LAB.test} labels."${CLUSTER}"`,
     ]);
-    const prod = report.resources.find((x) => x.name === "prod-ingress-0")!.properties[0];
+    const prod = report.resources.find((x) => x.name === `prod-ingress-${LAB.prod}`)!.properties[0];
     assert.deepStrictEqual([prod.before, prod.after], ["prod", "qa"]);
     await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
