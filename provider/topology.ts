@@ -74,7 +74,16 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 export const MAX_ENVIRONMENT_NAME = 63 - "ucp-interlock-extension-".length;
 
 /** Keys of an environment table. */
-const ENVIRONMENT_KEYS = ["ingressNodes", "collection", "publishedPort", "publishedSSLPort", "publishMode", "proxyReplicas", "overrides", "replace"];
+const ENVIRONMENT_KEYS = [
+  "ingressNodes",
+  "collection",
+  "publishedPort",
+  "publishedSSLPort",
+  "publishMode",
+  "proxyReplicas",
+  "overrides",
+  "replace",
+];
 
 /**
  * Section keys that come from the stack's own settings: overriding them would make Interlock
@@ -138,33 +147,49 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
         continue;
       }
       if (!isRecord(value)) {
-        problems.push(`${at}: expected a table with ingressNodes, publishedPort and publishedSSLPort`);
+        problems.push(
+          `${at}: expected a table with ingressNodes, publishedPort and publishedSSLPort`,
+        );
         continue;
       }
       for (const k of Object.keys(value).filter((k) => !ENVIRONMENT_KEYS.includes(k))) {
         const near = suggest(k, ENVIRONMENT_KEYS);
-        problems.push(`${at}.${k}: unknown key${near ? `; did you mean ${near}?` : ""} (known: ${ENVIRONMENT_KEYS.join(", ")})`);
+        problems.push(
+          `${at}.${k}: unknown key${near ? `; did you mean ${near}?` : ""} (known: ${ENVIRONMENT_KEYS.join(", ")})`,
+        );
       }
       const nodes = value.ingressNodes;
-      if (!Array.isArray(nodes) || nodes.length === 0 || nodes.some((n) => typeof n !== "string" || !n)) {
-        problems.push(`${at}.ingressNodes: list at least one node hostname, e.g. [ip-10-0-1-5.us-west-2.compute.internal]`);
+      if (
+        !Array.isArray(nodes) ||
+        nodes.length === 0 ||
+        nodes.some((n) => typeof n !== "string" || !n)
+      ) {
+        problems.push(
+          `${at}.ingressNodes: list at least one node hostname, e.g. [ip-10-0-1-5.us-west-2.compute.internal]`,
+        );
       } else if (new Set(nodes).size !== nodes.length) {
         problems.push(`${at}.ingressNodes: a node is listed twice; list each node once`);
       } else {
         for (const node of nodes as string[]) {
           const other = listedIn.get(node);
           if (other) {
-            problems.push(`${at}.ingressNodes: ${node} is listed in ${other} and ${name}; an ingress node serves one environment`);
+            problems.push(
+              `${at}.ingressNodes: ${node} is listed in ${other} and ${name}; an ingress node serves one environment`,
+            );
           } else listedIn.set(node, name);
         }
       }
       for (const port of ["publishedPort", "publishedSSLPort"] as const) {
         if (!isPort(value[port])) {
-          problems.push(`${at}.${port}: ${JSON.stringify(value[port] ?? null)} is not a port number (1-65535); set it, e.g. ${port === "publishedPort" ? 8082 : 8445}`);
+          problems.push(
+            `${at}.${port}: ${JSON.stringify(value[port] ?? null)} is not a port number (1-65535); set it, e.g. ${port === "publishedPort" ? 8082 : 8445}`,
+          );
         }
       }
       if (isPort(value.publishedPort) && value.publishedPort === value.publishedSSLPort) {
-        problems.push(`${at}: publishedPort and publishedSSLPort are both ${value.publishedPort}; give HTTP and HTTPS different ports`);
+        problems.push(
+          `${at}: publishedPort and publishedSSLPort are both ${value.publishedPort}; give HTTP and HTTPS different ports`,
+        );
       }
       const mode = value.publishMode ?? "ingress";
       if (mode !== "ingress" && mode !== "host") {
@@ -173,7 +198,9 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
       const nodeCount = Array.isArray(nodes) ? nodes.length : 0;
       const replicas = value.proxyReplicas ?? nodeCount;
       if (!Number.isInteger(replicas) || (replicas as number) < 1) {
-        problems.push(`${at}.proxyReplicas: ${JSON.stringify(replicas)} is not a whole number of at least 1`);
+        problems.push(
+          `${at}.proxyReplicas: ${JSON.stringify(replicas)} is not a whole number of at least 1`,
+        );
       }
       for (const table of ["overrides", "replace"] as const) {
         const given = value[table];
@@ -187,14 +214,18 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
           if (setting) {
             problems.push(
               `${at}.${table}.${k}: set by the stack, not by ${table}; ` +
-                (setting.startsWith("the ") ? `it is derived from ${setting}` : `use ${at}.${setting}`),
+                (setting.startsWith("the ")
+                  ? `it is derived from ${setting}`
+                  : `use ${at}.${setting}`),
             );
           }
         }
       }
       const collection = value.collection ?? `/${name}`;
       if (typeof collection !== "string" || !collection.startsWith("/")) {
-        problems.push(`${at}.collection: ${JSON.stringify(collection)} is not a UCP collection path such as /${name}`);
+        problems.push(
+          `${at}.collection: ${JSON.stringify(collection)} is not a UCP collection path such as /${name}`,
+        );
       }
       environments.push({
         name,
@@ -213,12 +244,16 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
   const interlock = { ...DEFAULT_INTERLOCK };
   if (raw.interlock !== undefined) {
     if (!isRecord(raw.interlock)) {
-      problems.push(`${key("interlock")}: expected a table, e.g. {template: default, keepVersions: 5}`);
+      problems.push(
+        `${key("interlock")}: expected a table, e.g. {template: default, keepVersions: 5}`,
+      );
     } else {
       for (const [k, v] of Object.entries(raw.interlock)) {
         const at = `${key("interlock")}.${k}`;
         if (!(k in DEFAULT_INTERLOCK)) {
-          problems.push(`${at}: unknown setting; known: ${Object.keys(DEFAULT_INTERLOCK).join(", ")}`);
+          problems.push(
+            `${at}: unknown setting; known: ${Object.keys(DEFAULT_INTERLOCK).join(", ")}`,
+          );
           continue;
         }
         const expected = typeof (DEFAULT_INTERLOCK as unknown as Record<string, unknown>)[k];
@@ -229,10 +264,14 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
         (interlock as unknown as Record<string, unknown>)[k] = v;
       }
       if (!Number.isInteger(interlock.keepVersions) || interlock.keepVersions < 2) {
-        problems.push(`${key("interlock")}.keepVersions: keep at least 2 versions so a rollback target always exists`);
+        problems.push(
+          `${key("interlock")}.keepVersions: keep at least 2 versions so a rollback target always exists`,
+        );
       }
       if (!(interlock.verifyTimeoutSeconds > 0)) {
-        problems.push(`${key("interlock")}.verifyTimeoutSeconds: must be a positive number of seconds`);
+        problems.push(
+          `${key("interlock")}.verifyTimeoutSeconds: must be a positive number of seconds`,
+        );
       }
     }
   }

@@ -17,15 +17,25 @@ export function formatReport(r: DriftReport): string {
   if (r.status === "clean") return `drift check of ${r.stack}: clean, live state matches the stack`;
   const lines = [`drift check of ${r.stack}: ${r.resources.length} resource(s) drifted`];
   for (const res of r.resources) {
-    lines.push(`  ${res.type} ${res.name}: ${res.op === "delete" ? "gone from the cluster" : "changed"}`);
-    for (const p of res.properties) lines.push(`    ${p.path}: ${show(p.before)} => ${show(p.after)}`);
+    lines.push(
+      `  ${res.type} ${res.name}: ${res.op === "delete" ? "gone from the cluster" : "changed"}`,
+    );
+    for (const p of res.properties)
+      lines.push(`    ${p.path}: ${show(p.before)} => ${show(p.after)}`);
   }
   return lines.join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, { stack: { type: "string" }, json: { type: "boolean" } }, "npm run drift -- [--stack NAME] [--json]");
-  if (positionals.length) throw new UsageError(`unexpected ${positionals.join(" ")}\nusage: npm run drift -- [--stack NAME] [--json]`);
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { stack: { type: "string" }, json: { type: "boolean" } },
+    "npm run drift -- [--stack NAME] [--json]",
+  );
+  if (positionals.length)
+    throw new UsageError(
+      `unexpected ${positionals.join(" ")}\nusage: npm run drift -- [--stack NAME] [--json]`,
+    );
   const stack = values.stack ?? LAB_STACK;
   const json = Boolean(values.json);
   const report = await checkDrift(stack, (line) => {

@@ -16,7 +16,9 @@ async function main() {
   process.env.PULUMI_CONFIG_PASSPHRASE = "record";
   process.env.DOCKER_HOST = LAB_DOCKER_HOST;
   const file = path.join(REPO, "Pulumi.review.yaml");
-  const lab = fs.readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
+  const lab = fs
+    .readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8")
+    .replace(/^encryptionsalt:.*\n?/m, "");
   const withApp = (yaml: string) =>
     yaml.replace(
       "config:\n",
@@ -25,21 +27,33 @@ async function main() {
   fs.writeFileSync(file, withApp(lab));
   try {
     const stack = await openStack("review");
-    await stack.setConfig("tlsCert", { value: "-----BEGIN CERTIFICATE-----\nMIIBlab\n-----END CERTIFICATE-----", secret: true });
-    await stack.setConfig("tlsKey", { value: "-----BEGIN PRIVATE KEY-----\nlab-key-one\n-----END PRIVATE KEY-----", secret: true });
+    await stack.setConfig("tlsCert", {
+      value: "-----BEGIN CERTIFICATE-----\nMIIBlab\n-----END CERTIFICATE-----",
+      secret: true,
+    });
+    await stack.setConfig("tlsKey", {
+      value: "-----BEGIN PRIVATE KEY-----\nlab-key-one\n-----END PRIVATE KEY-----",
+      secret: true,
+    });
     await stack.up({ onOutput: (s) => process.stderr.write(s) });
 
     const record = async (name: string) => {
       const events: EngineEvent[] = [];
       await stack.preview({ onEvent: (e) => events.push(e) });
       const kept = recordable(events);
-      fs.writeFileSync(path.join(REPO, "test/fixtures", name), JSON.stringify({ stack: "review", events: kept }, null, 1) + "\n");
+      fs.writeFileSync(
+        path.join(REPO, "test/fixtures", name),
+        JSON.stringify({ stack: "review", events: kept }, null, 1) + "\n",
+      );
     };
     const yaml = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, yaml.replace("publishedSSLPort: 8445", "publishedSSLPort: 8446"));
     await record("preview-update.json");
     fs.writeFileSync(file, yaml);
-    await stack.setConfig("tlsKey", { value: "-----BEGIN PRIVATE KEY-----\nlab-key-two\n-----END PRIVATE KEY-----", secret: true });
+    await stack.setConfig("tlsKey", {
+      value: "-----BEGIN PRIVATE KEY-----\nlab-key-two\n-----END PRIVATE KEY-----",
+      secret: true,
+    });
     await record("preview-replace.json");
     await stack.destroy({ onOutput: (s) => process.stderr.write(s) });
   } finally {

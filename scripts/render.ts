@@ -39,10 +39,17 @@ async function main(argv: string[]): Promise<number> {
       owners = ownersOf(live, await listCoreConfigs(docker));
       saved = await readSavedTemplate(docker, topology.interlock.template);
     } catch (err) {
-      console.error(`# live config not read (${(err as Error).message.split("\n")[0]}); rendering over UCP's default config`);
+      console.error(
+        `# live config not read (${(err as Error).message.split("\n")[0]}); rendering over UCP's default config`,
+      );
     }
   }
-  const base = live?.config ?? parseCoreConfig(fs.readFileSync(path.join(REPO, "provider/interlock/ucp-default.toml"), "utf8"), "UCP default");
+  const base =
+    live?.config ??
+    parseCoreConfig(
+      fs.readFileSync(path.join(REPO, "provider/interlock/ucp-default.toml"), "utf8"),
+      "UCP default",
+    );
   const plan = planConfig({
     live: base,
     stack,
@@ -54,13 +61,21 @@ async function main(argv: string[]): Promise<number> {
     liveName: live?.ref.ConfigName,
     nodes,
   });
-  const toml = live ? stringifyCoreConfig(plan.merged, live.text) : stringifyCoreConfig(plan.merged);
+  const toml = live
+    ? stringifyCoreConfig(plan.merged, live.text)
+    : stringifyCoreConfig(plan.merged);
   console.log(`# interlock-ingress render: stack ${stack}; sections ${envNames.join(", ")}`);
   console.log(toml);
   if (live) {
-    const patch = createTwoFilesPatch(live.ref.ConfigName, "rendered", live.text, toml, "", "", { context: 3 });
+    const patch = createTwoFilesPatch(live.ref.ConfigName, "rendered", live.text, toml, "", "", {
+      context: 3,
+    });
     const changed = patch.split("\n").some((l) => /^[+-](?![+-])/.test(l));
-    console.log(changed ? `# diff against the live ${live.ref.ConfigName}:\n${patch}` : `# identical to the live ${live.ref.ConfigName}: pulumi up writes nothing`);
+    console.log(
+      changed
+        ? `# diff against the live ${live.ref.ConfigName}:\n${patch}`
+        : `# identical to the live ${live.ref.ConfigName}: pulumi up writes nothing`,
+    );
   }
   for (const p of plan.problems) console.error(`${p.severity}: ${p.message}`);
   return plan.problems.some((p) => p.severity === "error") ? 1 : 0;

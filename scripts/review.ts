@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     { stack: { type: "string" }, record: { type: "string" }, from: { type: "string" } },
     USAGE,
   );
-  if (positionals.length) throw new UsageError(`unexpected ${positionals.join(" ")}\nusage: ${USAGE}`);
+  if (positionals.length)
+    throw new UsageError(`unexpected ${positionals.join(" ")}\nusage: ${USAGE}`);
   const arg = (flag: "stack" | "record" | "from") => values[flag];
   const from = arg("from");
   let recording: Recording;
@@ -36,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
     const stack = await openStack(stackName, { create: false });
     const events: EngineEvent[] = [];
     // Refreshed first, as up does: a hand change to the cluster shows as the change up will make.
-    await stack.preview({ refresh: true, onEvent: (e) => events.push(e), onOutput: (s) => process.stderr.write(s) });
+    await stack.preview({
+      refresh: true,
+      onEvent: (e) => events.push(e),
+      onOutput: (s) => process.stderr.write(s),
+    });
     recording = { stack: stackName, events: recordable(events) };
   }
   const record = arg("record");

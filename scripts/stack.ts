@@ -10,7 +10,8 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
 import { LAB_STACK, NoSuchStackError, openStack } from "./lib/workspace";
 
-const USAGE = "npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]";
+const USAGE =
+  "npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]";
 const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"];
 
 async function main(argv: string[]): Promise<number> {
@@ -20,7 +21,8 @@ async function main(argv: string[]): Promise<number> {
     USAGE,
   );
   const command = positionals[0] ?? "up";
-  if (!COMMANDS.includes(command) || positionals.length > 1) throw new UsageError(`unknown command ${positionals.join(" ")}\nusage: ${USAGE}`);
+  if (!COMMANDS.includes(command) || positionals.length > 1)
+    throw new UsageError(`unknown command ${positionals.join(" ")}\nusage: ${USAGE}`);
   const stack = await openStack(values.stack ?? LAB_STACK, { create: command === "up" });
   const onOutput = (line: string) => process.stdout.write(line);
   const diff = Boolean(values.diff);
@@ -50,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function printOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): void {
-  const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+  const plain = Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+  );
   console.log("Stack outputs:");
   console.log(JSON.stringify(plain, null, 2));
 }

@@ -5,5 +5,6 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
 npx tsc -p tsconfig.json --noEmit
+npm run --silent lint
 # End to end first: the AWS unit tests install Pulumi's mocks in this process.
 exec npx mocha --timeout 900000 'test/e2e/**/*.test.ts' 'test/lab/**/*.test.ts' 'test/unit/**/*.test.ts'

@@ -32,7 +32,10 @@ export function parseDemoSettings(raw: unknown, envs: EnvironmentSpec[]): DemoSe
   const names = envs.map((e) => e.name);
   const environments = r.environments ?? names;
   for (const e of environments) {
-    if (!names.includes(e)) problems.push(`${CONFIG_NAMESPACE}:demo.environments: ${e} is not a configured environment (${names.join(", ")})`);
+    if (!names.includes(e))
+      problems.push(
+        `${CONFIG_NAMESPACE}:demo.environments: ${e} is not a configured environment (${names.join(", ")})`,
+      );
   }
   if (problems.length) throw new TopologyError(problems);
   return {
@@ -63,7 +66,9 @@ export function demoCompose(env: EnvironmentSpec, demo: DemoSettings): string {
             "com.docker.ucp.access.label": env.collection,
           },
           // UCP schedules a collection's services on its nodes; say so for plain Swarm too.
-          placement: { constraints: [`node.labels.com.docker.ucp.access.label==${env.collection}`] },
+          placement: {
+            constraints: [`node.labels.com.docker.ucp.access.label==${env.collection}`],
+          },
         },
         networks: [`ingress_${env.name}`],
       },
@@ -113,7 +118,9 @@ export interface AppSettings {
 
 /** Contents of a Compose file's non-external configs, read from their `file:` next to it. */
 function configContents(composePath: string): Record<string, string> {
-  const compose = (YAML.parse(fs.readFileSync(composePath, "utf8")) ?? {}) as { configs?: Record<string, { file?: string; external?: unknown }> };
+  const compose = (YAML.parse(fs.readFileSync(composePath, "utf8")) ?? {}) as {
+    configs?: Record<string, { file?: string; external?: unknown }>;
+  };
   const out: Record<string, string> = {};
   for (const [key, def] of Object.entries(compose.configs ?? {})) {
     const file = def?.file && path.resolve(path.dirname(composePath), def.file);
@@ -135,17 +142,26 @@ export function deployApps(
   const problems: string[] = [];
   for (const [name, app] of Object.entries(apps)) {
     if (!topology.environments.some((e) => e.name === app?.environment)) {
-      problems.push(`${CONFIG_NAMESPACE}:apps.${name}.environment: ${JSON.stringify(app?.environment)} is not a configured environment`);
+      problems.push(
+        `${CONFIG_NAMESPACE}:apps.${name}.environment: ${JSON.stringify(app?.environment)} is not a configured environment`,
+      );
     }
-    if (typeof app?.composeFile !== "string" || !fs.existsSync(path.resolve(PROJECT_DIR, app.composeFile))) {
-      problems.push(`${CONFIG_NAMESPACE}:apps.${name}.composeFile: ${JSON.stringify(app?.composeFile)} does not exist (paths are relative to the project)`);
+    if (
+      typeof app?.composeFile !== "string" ||
+      !fs.existsSync(path.resolve(PROJECT_DIR, app.composeFile))
+    ) {
+      problems.push(
+        `${CONFIG_NAMESPACE}:apps.${name}.composeFile: ${JSON.stringify(app?.composeFile)} does not exist (paths are relative to the project)`,
+      );
     }
   }
   if (problems.length) throw new TopologyError(problems);
   const out: Record<string, pulumi.Output<unknown>> = {};
   for (const [name, app] of Object.entries(apps)) {
     const env = topology.environments.find((e) => e.name === app.environment)!;
-    const secretValues = Object.fromEntries(Object.entries(app.secrets ?? {}).map(([k, key]) => [k, config.requireSecret(key)]));
+    const secretValues = Object.fromEntries(
+      Object.entries(app.secrets ?? {}).map(([k, key]) => [k, config.requireSecret(key)]),
+    );
     const stack = new AppStack(
       name,
       {

@@ -4,7 +4,12 @@
  * runner (scripts/stack.ts) can run it inline through the Automation API.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseTopology, SERVICE_CLUSTER_LABEL, TopologyError } from "../provider/topology";
+import {
+  CONFIG_NAMESPACE,
+  parseTopology,
+  SERVICE_CLUSTER_LABEL,
+  TopologyError,
+} from "../provider/topology";
 import { NodeLabels } from "../provider/swarm/nodeLabels";
 import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
@@ -17,7 +22,8 @@ function settings<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof TopologyError) throw new pulumi.RunError(`${err.message}\nNothing was changed.`);
+    if (err instanceof TopologyError)
+      throw new pulumi.RunError(`${err.message}\nNothing was changed.`);
     throw err;
   }
 }
@@ -25,9 +31,14 @@ function settings<T>(parse: () => T): T {
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const topology = settings(() =>
-    parseTopology({ environments: config.getObject("environments"), interlock: config.getObject("interlock") }),
+    parseTopology({
+      environments: config.getObject("environments"),
+      interlock: config.getObject("interlock"),
+    }),
   );
-  const awsSettings = settings(() => parseAwsSettings(config.getObject("aws"), topology.environments));
+  const awsSettings = settings(() =>
+    parseAwsSettings(config.getObject("aws"), topology.environments),
+  );
   const docker = config.getSecretObject<DockerConnection>("docker");
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
@@ -36,14 +47,18 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     // index-keyed names of earlier versions.
     nodeLabels[env.name] = env.ingressNodes.map(
       (node, i) =>
-        new NodeLabels(`${env.name}-ingress-${node}`, {
-          node,
-          labels: { [SERVICE_CLUSTER_LABEL]: env.name },
-          expectedCollection: env.collection,
-          workersOnly: topology.interlock.workersOnly,
-          source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
-          connection: docker,
-        }, { aliases: [{ name: `${env.name}-ingress-${i}` }] }),
+        new NodeLabels(
+          `${env.name}-ingress-${node}`,
+          {
+            node,
+            labels: { [SERVICE_CLUSTER_LABEL]: env.name },
+            expectedCollection: env.collection,
+            workersOnly: topology.interlock.workersOnly,
+            source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
+            connection: docker,
+          },
+          { aliases: [{ name: `${env.name}-ingress-${i}` }] },
+        ),
     );
   }
 
@@ -60,12 +75,18 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
 
   // The lab configures no AWS edge, so it registers no AWS resource and needs no AWS plugin.
   const edge = awsSettings
-    ? new IngressEdge("edge", { environments: topology.environments, settings: awsSettings, stack: pulumi.getStack() })
+    ? new IngressEdge("edge", {
+        environments: topology.environments,
+        settings: awsSettings,
+        stack: pulumi.getStack(),
+      })
     : undefined;
 
   const demo = settings(() => parseDemoSettings(config.getObject("demo"), topology.environments));
   const demos = deployDemo(demo, topology, docker, [interlock]);
-  const apps = settings(() => deployApps(config.getObject("apps"), topology, config, docker, [interlock]));
+  const apps = settings(() =>
+    deployApps(config.getObject("apps"), topology, config, docker, [interlock]),
+  );
 
   // Absent parts (no apps, no demo, no AWS edge) are left out rather than exported as undefined.
   const outputs: Record<string, unknown> = {

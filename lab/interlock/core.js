@@ -85,8 +85,18 @@ function proxySpec(name, ext) {
     Mode: { Replicated: { Replicas: ext.ProxyReplicas } },
     EndpointSpec: {
       Ports: [
-        { Protocol: "tcp", TargetPort: ext.TargetPort || 80, PublishedPort: ext.PublishedPort, PublishMode: mode },
-        { Protocol: "tcp", TargetPort: ext.TargetSSLPort || 443, PublishedPort: ext.PublishedSSLPort, PublishMode: mode },
+        {
+          Protocol: "tcp",
+          TargetPort: ext.TargetPort || 80,
+          PublishedPort: ext.PublishedPort,
+          PublishMode: mode,
+        },
+        {
+          Protocol: "tcp",
+          TargetPort: ext.TargetSSLPort || 443,
+          PublishedPort: ext.PublishedSSLPort,
+          PublishMode: mode,
+        },
       ],
     },
   };
@@ -94,7 +104,10 @@ function proxySpec(name, ext) {
 
 async function ensureService(spec) {
   const specHash = hash(spec);
-  const labelled = { ...spec, Labels: { ...spec.Labels, "com.docker.interlock.spec-hash": specHash } };
+  const labelled = {
+    ...spec,
+    Labels: { ...spec.Labels, "com.docker.interlock.spec-hash": specHash },
+  };
   const existing = (await docker.listServices({ filters: { name: [spec.Name] } })).find(
     (s) => s.Spec.Name === spec.Name,
   );

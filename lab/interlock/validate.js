@@ -14,13 +14,18 @@ function validateCoreConfig(config) {
   for (const [name, ext] of Object.entries(exts)) {
     const where = `Extensions.${name}`;
     for (const key of ["Image", "ProxyImage", "ServiceName", "ProxyServiceName"]) {
-      if (typeof ext[key] !== "string" || !ext[key]) problems.push(`${where}.${key} must be a non-empty string`);
+      if (typeof ext[key] !== "string" || !ext[key])
+        problems.push(`${where}.${key} must be a non-empty string`);
     }
     if (ext.ProxyReplicas === undefined) problems.push(`${where}.ProxyReplicas is missing`);
     else if (!Number.isInteger(ext.ProxyReplicas) || ext.ProxyReplicas < 0)
-      problems.push(`${where}.ProxyReplicas must be a whole number, got ${JSON.stringify(ext.ProxyReplicas)}`);
+      problems.push(
+        `${where}.ProxyReplicas must be a whole number, got ${JSON.stringify(ext.ProxyReplicas)}`,
+      );
     if (ext.PublishMode !== undefined && !["ingress", "host"].includes(ext.PublishMode))
-      problems.push(`${where}.PublishMode must be "ingress" or "host", got ${JSON.stringify(ext.PublishMode)}`);
+      problems.push(
+        `${where}.PublishMode must be "ingress" or "host", got ${JSON.stringify(ext.PublishMode)}`,
+      );
     for (const key of ["PublishedPort", "PublishedSSLPort", "TargetPort", "TargetSSLPort"]) {
       const v = ext[key];
       if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 65535))
@@ -29,7 +34,9 @@ function validateCoreConfig(config) {
     for (const key of ["Constraints", "ProxyConstraints"]) {
       for (const c of ext[key] || []) {
         if (typeof c !== "string" || !CONSTRAINT.test(c))
-          problems.push(`${where}.${key} has an invalid constraint ${JSON.stringify(c)} (use ==/!=)`);
+          problems.push(
+            `${where}.${key} has an invalid constraint ${JSON.stringify(c)} (use ==/!=)`,
+          );
       }
     }
     for (const key of ["ServiceName", "ProxyServiceName"]) {

@@ -26,22 +26,32 @@ export interface NodeFacts {
 }
 
 /** Every placement problem, each naming the config key and the fix; pure, for tests. */
-export function placementProblems(settings: AwsSettings, subnets: SubnetFacts[], nodes: NodeFacts[]): string[] {
+export function placementProblems(
+  settings: AwsSettings,
+  subnets: SubnetFacts[],
+  nodes: NodeFacts[],
+): string[] {
   const key = (k: string) => `${CONFIG_NAMESPACE}:aws.${k}`;
   const problems: string[] = [];
   const zones = new Map<string, string>();
   subnets.forEach((s, i) => {
     if (s.vpcId !== settings.vpcId) {
-      problems.push(`${key(`subnetIds[${i}]`)}: ${s.id} is in ${s.vpcId}, not in the load balancers' VPC ${settings.vpcId}; list subnets of ${settings.vpcId}`);
+      problems.push(
+        `${key(`subnetIds[${i}]`)}: ${s.id} is in ${s.vpcId}, not in the load balancers' VPC ${settings.vpcId}; list subnets of ${settings.vpcId}`,
+      );
     }
     const other = zones.get(s.availabilityZone);
     if (other) {
-      problems.push(`${key(`subnetIds[${i}]`)}: ${s.id} and ${other} are both in ${s.availabilityZone}; a load balancer takes one subnet per availability zone`);
+      problems.push(
+        `${key(`subnetIds[${i}]`)}: ${s.id} and ${other} are both in ${s.availabilityZone}; a load balancer takes one subnet per availability zone`,
+      );
     } else zones.set(s.availabilityZone, s.id);
   });
   for (const n of nodes) {
     if (n.matches.length === 0) {
-      problems.push(`${n.source}: no EC2 instance has the private DNS name ${n.host}; fix the hostname or set ${key(`instanceIds.${n.host}`)}`);
+      problems.push(
+        `${n.source}: no EC2 instance has the private DNS name ${n.host}; fix the hostname or set ${key(`instanceIds.${n.host}`)}`,
+      );
       continue;
     }
     if (n.matches.length > 1) {
@@ -53,10 +63,14 @@ export function placementProblems(settings: AwsSettings, subnets: SubnetFacts[],
     const i = n.instance;
     if (!i) continue;
     if (i.state !== "running") {
-      problems.push(`${n.source}: ${n.host} (${i.id}) is ${i.state}; a load balancer target must be a running instance; start it or remove it from ingressNodes`);
+      problems.push(
+        `${n.source}: ${n.host} (${i.id}) is ${i.state}; a load balancer target must be a running instance; start it or remove it from ingressNodes`,
+      );
     }
     if (i.vpcId !== settings.vpcId) {
-      problems.push(`${n.source}: ${n.host} (${i.id}) is in ${i.vpcId}, not in the load balancers' VPC ${settings.vpcId} (${key("vpcId")})`);
+      problems.push(
+        `${n.source}: ${n.host} (${i.id}) is in ${i.vpcId}, not in the load balancers' VPC ${settings.vpcId} (${key("vpcId")})`,
+      );
     } else if (!zones.has(i.availabilityZone)) {
       problems.push(
         `${n.source}: ${n.host} (${i.id}) is in ${i.availabilityZone}, which none of ${key("subnetIds")} covers (${[...zones.keys()].sort().join(", ")}); ` +
@@ -76,8 +90,14 @@ export function checkedTargets(
 ): pulumi.Output<Record<string, string>> {
   const opts = { parent };
   const hosts = [
-    ...env.ingressNodes.map((host, i) => ({ host, source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]` })),
-    ...(settings.extraTargets[env.name] ?? []).map((host, i) => ({ host, source: `${CONFIG_NAMESPACE}:aws.extraTargets.${env.name}[${i}]` })),
+    ...env.ingressNodes.map((host, i) => ({
+      host,
+      source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
+    })),
+    ...(settings.extraTargets[env.name] ?? []).map((host, i) => ({
+      host,
+      source: `${CONFIG_NAMESPACE}:aws.extraTargets.${env.name}[${i}]`,
+    })),
   ];
   const nodes = hosts.map(({ host, source }) => {
     const configured = settings.instanceIds[host];
@@ -99,7 +119,12 @@ export function checkedTargets(
           host,
           source,
           matches: ids,
-          instance: { id: ids[0], state: inst.instanceState, availabilityZone: inst.availabilityZone, vpcId: subnet.vpcId },
+          instance: {
+            id: ids[0],
+            state: inst.instanceState,
+            availabilityZone: inst.availabilityZone,
+            vpcId: subnet.vpcId,
+          },
         })),
       );
     });
@@ -107,17 +132,26 @@ export function checkedTargets(
   return pulumi.all([subnets, pulumi.all(nodes)]).apply(([facts, found]) => {
     const problems = placementProblems(settings, facts, found as NodeFacts[]);
     if (problems.length) {
-      throw new pulumi.ResourceError(`the ${env.name} load balancer cannot reach its targets:\n  - ${problems.join("\n  - ")}`, parent, true);
+      throw new pulumi.ResourceError(
+        `the ${env.name} load balancer cannot reach its targets:\n  - ${problems.join("\n  - ")}`,
+        parent,
+        true,
+      );
     }
     return Object.fromEntries((found as NodeFacts[]).map((n) => [n.host, n.instance!.id]));
   });
 }
 
 /** The load balancers' subnets as EC2 describes them. */
-export function subnetFacts(settings: AwsSettings, parent: pulumi.Resource): pulumi.Output<SubnetFacts[]> {
+export function subnetFacts(
+  settings: AwsSettings,
+  parent: pulumi.Resource,
+): pulumi.Output<SubnetFacts[]> {
   return pulumi.all(
     settings.subnetIds.map((id) =>
-      aws.ec2.getSubnetOutput({ id }, { parent }).apply((s) => ({ id, vpcId: s.vpcId, availabilityZone: s.availabilityZone })),
+      aws.ec2
+        .getSubnetOutput({ id }, { parent })
+        .apply((s) => ({ id, vpcId: s.vpcId, availabilityZone: s.availabilityZone })),
     ),
   );
 }

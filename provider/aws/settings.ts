@@ -50,7 +50,13 @@ export interface HealthCheck {
   unhealthyThreshold: number;
 }
 
-export const DEFAULT_HEALTH_CHECK: HealthCheck = { protocol: "TCP", path: "/", intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3 };
+export const DEFAULT_HEALTH_CHECK: HealthCheck = {
+  protocol: "TCP",
+  path: "/",
+  intervalSeconds: 10,
+  healthyThreshold: 3,
+  unhealthyThreshold: 3,
+};
 
 /** Environments whose stacks get deletion protection unless told otherwise. */
 export const PRODUCTION = /^(prod|production)$/;
@@ -66,11 +72,17 @@ function isPort(v: unknown): v is number {
 }
 
 /** Parses the AWS settings; `undefined` when the stack has no AWS edge (the lab). */
-export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]): AwsSettings | undefined {
+export function parseAwsSettings(
+  raw: unknown,
+  environments: EnvironmentSpec[],
+): AwsSettings | undefined {
   if (raw === undefined || raw === null) return undefined;
   const key = (k: string) => `${CONFIG_NAMESPACE}:aws.${k}`;
   const problems: string[] = [];
-  if (!isRecord(raw)) throw new TopologyError([`${CONFIG_NAMESPACE}:aws: expected a table with vpcId, subnetIds and nodeSecurityGroupId`]);
+  if (!isRecord(raw))
+    throw new TopologyError([
+      `${CONFIG_NAMESPACE}:aws: expected a table with vpcId, subnetIds and nodeSecurityGroupId`,
+    ]);
 
   const str = (k: string, example: string): string => {
     const v = raw[k];
@@ -80,22 +92,33 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
   const vpcId = str("vpcId", "vpc-0123456789abcdef0");
   const nodeSecurityGroupId = str("nodeSecurityGroupId", "sg-0123456789abcdef0");
   const subnetIds = raw.subnetIds;
-  if (!Array.isArray(subnetIds) || subnetIds.length === 0 || subnetIds.some((s) => typeof s !== "string" || !s.startsWith("subnet-"))) {
-    problems.push(`${key("subnetIds")}: list the subnets of the load balancers, e.g. [subnet-0aaa, subnet-0bbb]`);
+  if (
+    !Array.isArray(subnetIds) ||
+    subnetIds.length === 0 ||
+    subnetIds.some((s) => typeof s !== "string" || !s.startsWith("subnet-"))
+  ) {
+    problems.push(
+      `${key("subnetIds")}: list the subnets of the load balancers, e.g. [subnet-0aaa, subnet-0bbb]`,
+    );
   }
   const clientCidrs = raw.clientCidrs ?? ["0.0.0.0/0"];
-  if (!Array.isArray(clientCidrs) || clientCidrs.some((c) => typeof c !== "string" || !CIDR.test(c))) {
+  if (
+    !Array.isArray(clientCidrs) ||
+    clientCidrs.some((c) => typeof c !== "string" || !CIDR.test(c))
+  ) {
     problems.push(`${key("clientCidrs")}: expected IPv4 CIDRs such as 10.0.0.0/8`);
   }
   const shared = raw.sharedLoadBalancer ?? false;
-  if (typeof shared !== "boolean") problems.push(`${key("sharedLoadBalancer")}: expected true or false`);
+  if (typeof shared !== "boolean")
+    problems.push(`${key("sharedLoadBalancer")}: expected true or false`);
   const internal = raw.internal ?? false;
   if (typeof internal !== "boolean") problems.push(`${key("internal")}: expected true or false`);
 
   const listenerPorts: Record<string, ListenerPorts> = {};
   const given = isRecord(raw.listenerPorts) ? raw.listenerPorts : {};
   for (const name of Object.keys(given)) {
-    if (!environments.some((e) => e.name === name)) problems.push(`${key(`listenerPorts.${name}`)}: no environment is named ${name}`);
+    if (!environments.some((e) => e.name === name))
+      problems.push(`${key(`listenerPorts.${name}`)}: no environment is named ${name}`);
   }
   for (const env of environments) {
     const g = given[env.name];
@@ -105,7 +128,10 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
         ? { http: env.publishedPort, https: env.publishedSSLPort }
         : { http: 80, https: 443 };
     for (const p of ["http", "https"] as const) {
-      if (!isPort(ports[p])) problems.push(`${key(`listenerPorts.${env.name}.${p}`)}: ${JSON.stringify(ports[p])} is not a port number (1-65535)`);
+      if (!isPort(ports[p]))
+        problems.push(
+          `${key(`listenerPorts.${env.name}.${p}`)}: ${JSON.stringify(ports[p])} is not a port number (1-65535)`,
+        );
     }
     listenerPorts[env.name] = ports as ListenerPorts;
   }
@@ -124,58 +150,95 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
 
   const instanceIds = isRecord(raw.instanceIds) ? (raw.instanceIds as Record<string, string>) : {};
   for (const [host, id] of Object.entries(instanceIds)) {
-    if (typeof id !== "string" || !/^i-[0-9a-f]{8,17}$/.test(id)) problems.push(`${key(`instanceIds.${host}`)}: ${JSON.stringify(id)} is not an EC2 instance ID (i-…)`);
+    if (typeof id !== "string" || !/^i-[0-9a-f]{8,17}$/.test(id))
+      problems.push(
+        `${key(`instanceIds.${host}`)}: ${JSON.stringify(id)} is not an EC2 instance ID (i-…)`,
+      );
   }
 
   const records = isRecord(raw.records) ? (raw.records as Record<string, string[]>) : {};
   for (const [name, hosts] of Object.entries(records)) {
-    if (!environments.some((e) => e.name === name)) problems.push(`${key(`records.${name}`)}: no environment is named ${name}`);
+    if (!environments.some((e) => e.name === name))
+      problems.push(`${key(`records.${name}`)}: no environment is named ${name}`);
     if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string" || !h.includes("."))) {
-      problems.push(`${key(`records.${name}`)}: list DNS names, e.g. [ingress-demo.lab.example.com]`);
+      problems.push(
+        `${key(`records.${name}`)}: list DNS names, e.g. [ingress-demo.lab.example.com]`,
+      );
     }
   }
   const dnsZoneId = raw.dnsZoneId as string | undefined;
-  if (Object.keys(records).length && !dnsZoneId) problems.push(`${key("dnsZoneId")}: records are configured, so set the Route 53 hosted zone ID`);
+  if (Object.keys(records).length && !dnsZoneId)
+    problems.push(
+      `${key("dnsZoneId")}: records are configured, so set the Route 53 hosted zone ID`,
+    );
 
-  const deletionProtection = raw.deletionProtection ?? environments.some((e) => PRODUCTION.test(e.name));
-  if (typeof deletionProtection !== "boolean") problems.push(`${key("deletionProtection")}: expected true or false`);
+  const deletionProtection =
+    raw.deletionProtection ?? environments.some((e) => PRODUCTION.test(e.name));
+  if (typeof deletionProtection !== "boolean")
+    problems.push(`${key("deletionProtection")}: expected true or false`);
 
   const healthCheck = { ...DEFAULT_HEALTH_CHECK };
   if (raw.healthCheck !== undefined) {
-    if (!isRecord(raw.healthCheck)) problems.push(`${key("healthCheck")}: expected a table such as {protocol: HTTP, path: /}`);
+    if (!isRecord(raw.healthCheck))
+      problems.push(`${key("healthCheck")}: expected a table such as {protocol: HTTP, path: /}`);
     else {
       for (const [k, v] of Object.entries(raw.healthCheck)) {
         if (!(k in DEFAULT_HEALTH_CHECK)) {
-          problems.push(`${key(`healthCheck.${k}`)}: unknown key; known: ${Object.keys(DEFAULT_HEALTH_CHECK).join(", ")}`);
-        } else if (k === "protocol" ? v !== "TCP" && v !== "HTTP" : k === "path" ? typeof v !== "string" || !v.startsWith("/") : !(Number.isInteger(v) && (v as number) > 0)) {
-          problems.push(`${key(`healthCheck.${k}`)}: ${JSON.stringify(v)} is not ${k === "protocol" ? "TCP or HTTP" : k === "path" ? "a path such as /" : "a whole number above 0"}`);
+          problems.push(
+            `${key(`healthCheck.${k}`)}: unknown key; known: ${Object.keys(DEFAULT_HEALTH_CHECK).join(", ")}`,
+          );
+        } else if (
+          k === "protocol"
+            ? v !== "TCP" && v !== "HTTP"
+            : k === "path"
+              ? typeof v !== "string" || !v.startsWith("/")
+              : !(Number.isInteger(v) && (v as number) > 0)
+        ) {
+          problems.push(
+            `${key(`healthCheck.${k}`)}: ${JSON.stringify(v)} is not ${k === "protocol" ? "TCP or HTTP" : k === "path" ? "a path such as /" : "a whole number above 0"}`,
+          );
         } else (healthCheck as Record<string, unknown>)[k] = v;
       }
       if (healthCheck.intervalSeconds < 5 || healthCheck.intervalSeconds > 300) {
-        problems.push(`${key("healthCheck.intervalSeconds")}: ${healthCheck.intervalSeconds} is outside 5-300, the range AWS takes`);
+        problems.push(
+          `${key("healthCheck.intervalSeconds")}: ${healthCheck.intervalSeconds} is outside 5-300, the range AWS takes`,
+        );
       }
       for (const t of ["healthyThreshold", "unhealthyThreshold"] as const) {
-        if (healthCheck[t] < 2 || healthCheck[t] > 10) problems.push(`${key(`healthCheck.${t}`)}: ${healthCheck[t]} is outside 2-10, the range AWS takes`);
+        if (healthCheck[t] < 2 || healthCheck[t] > 10)
+          problems.push(
+            `${key(`healthCheck.${t}`)}: ${healthCheck[t]} is outside 2-10, the range AWS takes`,
+          );
       }
     }
   }
 
-  const autoScalingGroups = isRecord(raw.autoScalingGroups) ? (raw.autoScalingGroups as Record<string, string[]>) : {};
+  const autoScalingGroups = isRecord(raw.autoScalingGroups)
+    ? (raw.autoScalingGroups as Record<string, string[]>)
+    : {};
   for (const [name, groups] of Object.entries(autoScalingGroups)) {
-    if (!environments.some((e) => e.name === name)) problems.push(`${key(`autoScalingGroups.${name}`)}: no environment is named ${name}`);
+    if (!environments.some((e) => e.name === name))
+      problems.push(`${key(`autoScalingGroups.${name}`)}: no environment is named ${name}`);
     if (!Array.isArray(groups) || groups.some((g) => typeof g !== "string" || !g)) {
-      problems.push(`${key(`autoScalingGroups.${name}`)}: list Auto Scaling group names, e.g. [ingress-${name}]`);
+      problems.push(
+        `${key(`autoScalingGroups.${name}`)}: list Auto Scaling group names, e.g. [ingress-${name}]`,
+      );
     }
   }
 
-  const extraTargets = isRecord(raw.extraTargets) ? (raw.extraTargets as Record<string, string[]>) : {};
+  const extraTargets = isRecord(raw.extraTargets)
+    ? (raw.extraTargets as Record<string, string[]>)
+    : {};
   for (const [name, hosts] of Object.entries(extraTargets)) {
     const env = environments.find((e) => e.name === name);
     if (!env) problems.push(`${key(`extraTargets.${name}`)}: no environment is named ${name}`);
     else if (env.publishMode === "host") {
-      problems.push(`${key(`extraTargets.${name}`)}: ${name} publishes in host mode, so only its ingress nodes run proxies; remove extraTargets.${name} or use ingress mode`);
+      problems.push(
+        `${key(`extraTargets.${name}`)}: ${name} publishes in host mode, so only its ingress nodes run proxies; remove extraTargets.${name} or use ingress mode`,
+      );
     }
-    if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string" || !h)) problems.push(`${key(`extraTargets.${name}`)}: list node hostnames`);
+    if (!Array.isArray(hosts) || hosts.some((h) => typeof h !== "string" || !h))
+      problems.push(`${key(`extraTargets.${name}`)}: list node hostnames`);
   }
 
   if (problems.length) throw new TopologyError(problems);
@@ -203,10 +266,21 @@ export function parseAwsSettings(raw: unknown, environments: EnvironmentSpec[]):
  */
 export function awsName(parts: string[], max = 32): string {
   // A stack named after its environment ("dev" stack, "dev" section) says it once.
-  const unique = parts.filter((p, i) => p && !parts.slice(0, i).some((q) => q === p || q.endsWith(`-${p}`)));
-  const name = unique.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  const unique = parts.filter(
+    (p, i) => p && !parts.slice(0, i).some((q) => q === p || q.endsWith(`-${p}`)),
+  );
+  const name = unique
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
   if (name.length <= max) return name;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const hash = (require("crypto") as typeof import("crypto")).createHash("sha256").update(name).digest("hex").slice(0, 6);
+
+  const hash = (require("crypto") as typeof import("crypto"))
+    .createHash("sha256")
+    .update(name)
+    .digest("hex")
+    .slice(0, 6);
   return `${name.slice(0, max - 7).replace(/-$/, "")}-${hash}`;
 }

@@ -18,7 +18,6 @@ export interface DockerConnection {
 
 /** Opens a Docker client; loads dockerode lazily so dynamic providers serialize without it. */
 export function connect(conn?: DockerConnection): Dockerode {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const Docker = require("dockerode") as typeof Dockerode;
   if (!conn?.host) return new Docker();
   const url = new URL(conn.host);

@@ -30,7 +30,13 @@ export function isOutOfSequence(err: unknown): boolean {
 /** True when the Engine API could not be reached at all (as opposed to refusing a request). */
 export function isUnreachable(err: unknown): boolean {
   const code = (err as EngineError)?.code;
-  return ["ECONNREFUSED", "ENOENT", "EHOSTUNREACH", "ETIMEDOUT", "ENOTFOUND", "EACCES", "ECONNRESET"].includes(
-    code ?? "",
-  );
+  return [
+    "ECONNREFUSED",
+    "ENOENT",
+    "EHOSTUNREACH",
+    "ETIMEDOUT",
+    "ENOTFOUND",
+    "EACCES",
+    "ECONNRESET",
+  ].includes(code ?? "");
 }

@@ -10,7 +10,11 @@ export interface SwarmNode {
   ID: string;
   Version: { Index: number };
   Spec: { Labels?: Record<string, string>; Role?: string; Availability?: string; Name?: string };
-  Description?: { Hostname?: string; Platform?: { OS?: string; Architecture?: string }; Engine?: { Labels?: Record<string, string> } };
+  Description?: {
+    Hostname?: string;
+    Platform?: { OS?: string; Architecture?: string };
+    Engine?: { Labels?: Record<string, string> };
+  };
   Status?: { State?: string; Addr?: string };
 }
 
@@ -19,7 +23,7 @@ export async function listNodes(docker: Dockerode, conn?: DockerConnection): Pro
   try {
     return (await docker.listNodes()) as SwarmNode[];
   } catch (err) {
-    throw new Error(unreachableMessage(err, conn));
+    throw new Error(unreachableMessage(err, conn), { cause: err });
   }
 }
 
@@ -54,9 +58,16 @@ export async function updateNodeLabels(
     const info = (await node.inspect()) as SwarmNode;
     const current = info.Spec.Labels ?? {};
     const labels = mutate({ ...current });
-    if (JSON.stringify(Object.entries(labels).sort()) === JSON.stringify(Object.entries(current).sort())) return info;
+    if (
+      JSON.stringify(Object.entries(labels).sort()) ===
+      JSON.stringify(Object.entries(current).sort())
+    )
+      return info;
     try {
-      await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Labels: labels } });
+      await node.update({
+        _query: { version: info.Version.Index },
+        _body: { ...info.Spec, Labels: labels },
+      });
       return (await node.inspect()) as SwarmNode;
     } catch (err) {
       if (isOutOfSequence(err) && attempt < VERSION_RETRIES) continue;
@@ -65,17 +76,19 @@ export async function updateNodeLabels(
   }
 }
 
-
 /** Opens a Docker client for `conn` (see `connect` in ./connection). */
 export function connect(conn?: DockerConnection): Dockerode {
   return openDocker(conn);
 }
 
 /** Runs an Engine API call, turning a failure into a message that says where and what to check. */
-export async function reaching<T>(conn: DockerConnection | undefined, fn: () => Promise<T>): Promise<T> {
+export async function reaching<T>(
+  conn: DockerConnection | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw new Error(unreachableMessage(err, conn));
+    throw new Error(unreachableMessage(err, conn), { cause: err });
   }
 }

@@ -28,7 +28,14 @@ export interface NodeView {
 
 const KEY_PATTERN = /^[a-z_][a-z0-9\-_.]+$/i;
 const VALUE_PATTERN = /^[a-z0-9:\-_\s.*()?+[\]\\^$|/]+$/i;
-const FIXED_KEYS = ["node.id", "node.hostname", "node.ip", "node.role", "node.platform.os", "node.platform.arch"];
+const FIXED_KEYS = [
+  "node.id",
+  "node.hostname",
+  "node.ip",
+  "node.role",
+  "node.platform.os",
+  "node.platform.arch",
+];
 const LABEL_PREFIXES = ["node.labels.", "engine.labels."];
 
 /** Parses one constraint, or returns the reason Swarm would refuse it and how to write it. */
@@ -39,7 +46,9 @@ export function parseConstraint(text: string): Constraint | { error: string } {
     const key = text.slice(0, at).trim();
     const value = text.slice(at + op.length).trim();
     if (!KEY_PATTERN.test(key)) {
-      return { error: `"${text}": Swarm refuses the key "${key}"; a key is letters, digits, "-", "_" and "." (e.g. node.labels.region)` };
+      return {
+        error: `"${text}": Swarm refuses the key "${key}"; a key is letters, digits, "-", "_" and "." (e.g. node.labels.region)`,
+      };
     }
     if (!VALUE_PATTERN.test(value)) {
       return {
@@ -52,7 +61,9 @@ export function parseConstraint(text: string): Constraint | { error: string } {
   }
   const single = /^\s*([^=!\s]+)\s*=\s*([^=].*?)\s*$/.exec(text);
   if (single) {
-    return { error: `"${text}" uses "=", but Swarm constraints need "==" or "!=": write "${single[1]}==${single[2]}"` };
+    return {
+      error: `"${text}" uses "=", but Swarm constraints need "==" or "!=": write "${single[1]}==${single[2]}"`,
+    };
   }
   return { error: `"${text}" is not a Swarm constraint; write <key>==<value> or <key>!=<value>` };
 }
@@ -60,7 +71,10 @@ export function parseConstraint(text: string): Constraint | { error: string } {
 /** Whether Swarm can ever match the key: an unknown key is accepted but never matches. */
 export function knownConstraintKey(key: string): boolean {
   const lower = key.toLowerCase();
-  return FIXED_KEYS.includes(lower) || LABEL_PREFIXES.some((p) => lower.startsWith(p) && lower.length > p.length);
+  return (
+    FIXED_KEYS.includes(lower) ||
+    LABEL_PREFIXES.some((p) => lower.startsWith(p) && lower.length > p.length)
+  );
 }
 
 function constraintValue(node: NodeView, key: string): string | undefined {
@@ -79,7 +93,8 @@ function constraintValue(node: NodeView, key: string): string | undefined {
   }
   // The prefix is case-insensitive; the label's own name is not.
   if (lower.startsWith("node.labels.")) return node.labels[key.slice("node.labels.".length)];
-  if (lower.startsWith("engine.labels.")) return node.engineLabels[key.slice("engine.labels.".length)];
+  if (lower.startsWith("engine.labels."))
+    return node.engineLabels[key.slice("engine.labels.".length)];
   return undefined;
 }
 

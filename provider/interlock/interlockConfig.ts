@@ -72,8 +72,15 @@ function propertyOf(message: string): string {
 }
 
 /** The owned sections' names as the merge sees them, with a plain origin for re-validation. */
-function ownedOrigins(sections: Record<string, ExtensionSection>): Record<string, (path: string) => string> {
-  return Object.fromEntries(Object.keys(sections).map((s) => [s, (p: string) => `[Extensions.${s}].${p} (this stack's section)`]));
+function ownedOrigins(
+  sections: Record<string, ExtensionSection>,
+): Record<string, (path: string) => string> {
+  return Object.fromEntries(
+    Object.keys(sections).map((s) => [
+      s,
+      (p: string) => `[Extensions.${s}].${p} (this stack's section)`,
+    ]),
+  );
 }
 
 /**
@@ -84,7 +91,8 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
   const sections = news.sections ?? {};
   const gone: ExtensionSection[] = [];
   // A version written by hand carries no owners label: then the owners read before apply hold.
-  const ownersNow = (live: LiveConfig) => (live.labels[LABEL_OWNERS] !== undefined ? ownersOf(live) : fallbackOwners);
+  const ownersNow = (live: LiveConfig) =>
+    live.labels[LABEL_OWNERS] !== undefined ? ownersOf(live) : fallbackOwners;
   const merge = (live: LiveConfig): CoreConfig => {
     const remove = sectionsToRemove({
       live: live.config,
@@ -99,7 +107,9 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
     // Only collisions with what others wrote since the preview: the sections themselves were
     // checked then, and Swarm's rollback stays the last line for anything else.
     const errorsOf = (config: CoreConfig) =>
-      validateCoreConfig(config, { owned: ownedOrigins(sections) }).filter((p) => p.severity === "error").map((p) => p.message);
+      validateCoreConfig(config, { owned: ownedOrigins(sections) })
+        .filter((p) => p.severity === "error")
+        .map((p) => p.message);
     const alone = new Set(errorsOf({ Extensions: sections }));
     const errors = errorsOf(merged).filter((e) => !alone.has(e));
     if (errors.length) {
@@ -110,11 +120,15 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
     }
     return merged;
   };
-  const owners = (live: LiveConfig) => withOwner(ownersNow(live), news.stack, Object.keys(sections));
+  const owners = (live: LiveConfig) =>
+    withOwner(ownersNow(live), news.stack, Object.keys(sections));
   return { merge, owners, gone };
 }
 
-async function apply(news: InterlockConfigInputs, previous: string[]): Promise<InterlockConfigOutputs> {
+async function apply(
+  news: InterlockConfigInputs,
+  previous: string[],
+): Promise<InterlockConfigOutputs> {
   const docker = swarm.connect(news.connection);
   const timeoutMs = news.settings.verifyTimeoutSeconds * 1000;
   const live = await readLiveConfig(docker);
@@ -123,21 +137,44 @@ async function apply(news: InterlockConfigInputs, previous: string[]): Promise<I
   await removeOrphans(docker, news.stack, live, configs, report);
   const template = news.settings.template;
   const liveTemplate = live.config.Extensions?.[template];
-  if (liveTemplate && !ownerOf(fallbackOwners, template, news.stack) && !news.sections?.[template]) {
+  if (
+    liveTemplate &&
+    !ownerOf(fallbackOwners, template, news.stack) &&
+    !news.sections?.[template]
+  ) {
     await saveTemplate(docker, template, liveTemplate, live.ref.ConfigName);
   }
   const m = merger(news, previous, fallbackOwners);
-  const result = await rollout(docker, { merge: m.merge, owners: m.owners, stack: news.stack, timeoutMs, report });
-  if (news.settings.removeStaleServices) await removeStaleServices(docker, m.gone, result.config, report);
-  const clusters = await verifyClusters(docker, result.config, Object.keys(news.sections ?? {}), timeoutMs, report);
+  const result = await rollout(docker, {
+    merge: m.merge,
+    owners: m.owners,
+    stack: news.stack,
+    timeoutMs,
+    report,
+  });
+  if (news.settings.removeStaleServices)
+    await removeStaleServices(docker, m.gone, result.config, report);
+  const clusters = await verifyClusters(
+    docker,
+    result.config,
+    Object.keys(news.sections ?? {}),
+    timeoutMs,
+    report,
+  );
   await pruneConfigs(docker, news.settings.keepVersions, report);
   return { ...news, configName: result.configName, configVersion: result.version, clusters };
 }
 
 /** Reports problems: errors become check failures, warnings are shown once each. */
-async function failuresOf(problems: Problem[], warn: (m: string) => Promise<void>): Promise<pulumi.dynamic.CheckFailure[]> {
-  for (const w of new Set(problems.filter((p) => p.severity === "warning").map((p) => p.message))) await warn(w);
-  return problems.filter((p) => p.severity === "error").map((p) => ({ property: propertyOf(p.message), reason: p.message }));
+async function failuresOf(
+  problems: Problem[],
+  warn: (m: string) => Promise<void>,
+): Promise<pulumi.dynamic.CheckFailure[]> {
+  for (const w of new Set(problems.filter((p) => p.severity === "warning").map((p) => p.message)))
+    await warn(w);
+  return problems
+    .filter((p) => p.severity === "error")
+    .map((p) => ({ property: propertyOf(p.message), reason: p.message }));
 }
 
 export function makeInterlockConfigProvider(
@@ -157,7 +194,9 @@ export function makeInterlockConfigProvider(
         nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
         saved = await readSavedTemplate(docker, news.settings.template);
       } catch (err) {
-        const reason = isUnreachable(err) ? swarm.unreachableMessage(err, news.connection) : (err as Error).message;
+        const reason = isUnreachable(err)
+          ? swarm.unreachableMessage(err, news.connection)
+          : (err as Error).message;
         return { inputs: news, failures: [{ property: "connection", reason }] };
       }
       const plan = planConfig({
@@ -192,7 +231,9 @@ export function makeInterlockConfigProvider(
     async diff(_id, olds, news) {
       // A cluster read as not running as configured (a run killed mid-rollout, proxies scaled
       // by hand) is repaired by an update that rolls out nothing and waits for convergence.
-      const unsettled = Object.keys(news.sections ?? {}).some((s) => !olds.clusters?.[s] || olds.clusters[s].pending?.length);
+      const unsettled = Object.keys(news.sections ?? {}).some(
+        (s) => !olds.clusters?.[s] || olds.clusters[s].pending?.length,
+      );
       const changes =
         unsettled ||
         !deepEqual(olds.sections, news.sections) ||
@@ -217,7 +258,12 @@ export function makeInterlockConfigProvider(
         const docker = swarm.connect(props.connection);
         const live = await readLiveConfig(docker);
         const sections = jsonSafe(pickSections(live.config, Object.keys(props.sections ?? {})));
-        const { clusters } = await clusterSnapshot(docker, live.config, Object.keys(sections), Date.now());
+        const { clusters } = await clusterSnapshot(
+          docker,
+          live.config,
+          Object.keys(sections),
+          Date.now(),
+        );
         const outs: InterlockConfigOutputs = {
           ...props,
           sections,
@@ -240,7 +286,9 @@ export function makeInterlockConfigProvider(
       const result = await rollout(docker, {
         merge: (live) => {
           const owners = ownersOf(live);
-          const remove = mine.filter((n) => live.config.Extensions?.[n] && !ownerOf(owners, n, props.stack));
+          const remove = mine.filter(
+            (n) => live.config.Extensions?.[n] && !ownerOf(owners, n, props.stack),
+          );
           gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
           const without: CoreConfig = mergeConfig(live.config, {}, remove);
           if (!Object.keys(without.Extensions ?? {}).length && saved) {
@@ -254,7 +302,8 @@ export function makeInterlockConfigProvider(
         timeoutMs: props.settings.verifyTimeoutSeconds * 1000,
         report,
       });
-      if (props.settings.removeStaleServices) await removeStaleServices(docker, gone, result.config, report);
+      if (props.settings.removeStaleServices)
+        await removeStaleServices(docker, gone, result.config, report);
       await pruneConfigs(docker, props.settings.keepVersions, report);
     },
   };

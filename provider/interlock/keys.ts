@@ -116,13 +116,21 @@ export function normalizeSection(section: Record<string, unknown>): NormalizedTa
   if (isPlainObject(top.table.Config)) {
     const config = normalizeTable(top.table.Config, NGINX_CONFIG_KEYS);
     top.table.Config = config.table;
-    top.duplicates.push(...config.duplicates.map((d) => ({ key: `Config.${d.key}`, spellings: d.spellings.map((s) => `Config.${s}`) })));
+    top.duplicates.push(
+      ...config.duplicates.map((d) => ({
+        key: `Config.${d.key}`,
+        spellings: d.spellings.map((s) => `Config.${s}`),
+      })),
+    );
     top.unknown.push(...config.unknown.map((k) => `Config.${k}`));
   }
   return top;
 }
 
-function normalizeTable(table: Record<string, unknown>, known: Record<string, KeyType>): NormalizedTable {
+function normalizeTable(
+  table: Record<string, unknown>,
+  known: Record<string, KeyType>,
+): NormalizedTable {
   const out: Record<string, unknown> = {};
   const spellings = new Map<string, string[]>();
   const unknown: string[] = [];
@@ -133,7 +141,9 @@ function normalizeTable(table: Record<string, unknown>, known: Record<string, Ke
     // The documented spelling wins when both are present, so the result is deterministic.
     if (!(name in out) || key === name) out[name] = value;
   }
-  const duplicates = [...spellings.entries()].filter(([, s]) => s.length > 1).map(([key, s]) => ({ key, spellings: s }));
+  const duplicates = [...spellings.entries()]
+    .filter(([, s]) => s.length > 1)
+    .map(([key, s]) => ({ key, spellings: s }));
   return { table: out, duplicates, unknown };
 }
 
@@ -162,7 +172,10 @@ export function typeProblem(value: unknown, type: KeyType): string | undefined {
 
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(describeValue).join(", ")}]`;
-  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${k}: ${describeValue(v)}`).join(", ")}}`;
+  if (isPlainObject(value))
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${describeValue(v)}`)
+      .join(", ")}}`;
   if (typeof value === "string") return JSON.stringify(value);
   return `${String(value)} (${typeof value === "number" ? (Number.isInteger(value) ? "integer" : "float") : typeof value})`;
 }

@@ -21,7 +21,10 @@ export interface CoreService {
   Spec: {
     Name: string;
     Labels?: Record<string, string>;
-    TaskTemplate: { ContainerSpec: { Configs?: ConfigRef[]; [k: string]: unknown }; [k: string]: unknown };
+    TaskTemplate: {
+      ContainerSpec: { Configs?: ConfigRef[]; [k: string]: unknown };
+      [k: string]: unknown;
+    };
     UpdateConfig?: Record<string, unknown>;
     [k: string]: unknown;
   };
@@ -39,13 +42,17 @@ export interface LiveConfig {
   labels: Record<string, string>;
 }
 
-export async function inspectCoreService(docker: Dockerode, name = CORE_SERVICE): Promise<CoreService> {
+export async function inspectCoreService(
+  docker: Dockerode,
+  name = CORE_SERVICE,
+): Promise<CoreService> {
   try {
     return (await docker.getService(name).inspect()) as CoreService;
   } catch (err) {
     if (isNotFound(err)) {
       throw new Error(
         `service ${name} does not exist: enable layer-7 routing in UCP first (Admin Settings → Layer 7 Routing → Enable Layer 7 Routing)`,
+        { cause: err },
       );
     }
     throw err;
@@ -55,18 +62,30 @@ export async function inspectCoreService(docker: Dockerode, name = CORE_SERVICE)
 export function mountedConfig(service: CoreService): ConfigRef {
   const refs = service.Spec.TaskTemplate.ContainerSpec.Configs ?? [];
   const ref = refs.find((r) => r.File?.Name === CONFIG_TARGET) ?? refs[0];
-  if (!ref) throw new Error(`service ${service.Spec.Name} has no config mounted at ${CONFIG_TARGET}`);
+  if (!ref)
+    throw new Error(`service ${service.Spec.Name} has no config mounted at ${CONFIG_TARGET}`);
   return ref;
 }
 
 /** The config object's text and labels. */
-export async function readConfigObject(docker: Dockerode, id: string): Promise<{ text: string; labels: Record<string, string> }> {
-  const info = (await docker.getConfig(id).inspect()) as { Spec: { Data: string; Labels?: Record<string, string> } };
-  return { text: Buffer.from(info.Spec.Data, "base64").toString("utf8"), labels: info.Spec.Labels ?? {} };
+export async function readConfigObject(
+  docker: Dockerode,
+  id: string,
+): Promise<{ text: string; labels: Record<string, string> }> {
+  const info = (await docker.getConfig(id).inspect()) as {
+    Spec: { Data: string; Labels?: Record<string, string> };
+  };
+  return {
+    text: Buffer.from(info.Spec.Data, "base64").toString("utf8"),
+    labels: info.Spec.Labels ?? {},
+  };
 }
 
 /** The config mounted on ucp-interlock now, parsed; malformed TOML is reported by name and line. */
-export async function readLiveConfig(docker: Dockerode, serviceName = CORE_SERVICE): Promise<LiveConfig> {
+export async function readLiveConfig(
+  docker: Dockerode,
+  serviceName = CORE_SERVICE,
+): Promise<LiveConfig> {
   const service = await inspectCoreService(docker, serviceName);
   const ref = mountedConfig(service);
   const { text, labels } = await readConfigObject(docker, ref.ConfigID);
@@ -74,7 +93,10 @@ export async function readLiveConfig(docker: Dockerode, serviceName = CORE_SERVI
   try {
     config = parseCoreConfig(text, `the live Interlock config ${ref.ConfigName}`);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; fix it by hand (docker config create + service update) before this stack can merge into it`);
+    throw new Error(
+      `${(err as Error).message}; fix it by hand (docker config create + service update) before this stack can merge into it`,
+      { cause: err },
+    );
   }
   return { service, ref, version: configVersion(ref.ConfigName) ?? 0, text, config, labels };
 }
@@ -93,7 +115,12 @@ export async function listCoreConfigs(docker: Dockerode): Promise<ConfigObject[]
     Spec: { Name: string; Labels?: Record<string, string> };
   }>;
   return configs
-    .map((c) => ({ ID: c.ID, name: c.Spec.Name, version: configVersion(c.Spec.Name), labels: c.Spec.Labels ?? {} }))
+    .map((c) => ({
+      ID: c.ID,
+      name: c.Spec.Name,
+      version: configVersion(c.Spec.Name),
+      labels: c.Spec.Labels ?? {},
+    }))
     .filter((c): c is ConfigObject => c.version !== undefined)
     .sort((a, b) => a.version - b.version);
 }
@@ -118,7 +145,7 @@ export async function removeService(docker: Dockerode, name: string): Promise<bo
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
-    throw new Error(`removing service ${name} failed: ${engineMessage(err)}`);
+    throw new Error(`removing service ${name} failed: ${engineMessage(err)}`, { cause: err });
   }
 }
 

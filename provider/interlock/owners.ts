@@ -13,12 +13,19 @@ function parseOwners(text: string, where: string): Owners {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`label ${LABEL_OWNERS} on ${where} is not JSON (${JSON.stringify(text.slice(0, 80))}); fix or remove the label`);
+    throw new Error(
+      `label ${LABEL_OWNERS} on ${where} is not JSON (${JSON.stringify(text.slice(0, 80))}); fix or remove the label`,
+    );
   }
   const ok =
-    value && typeof value === "object" && !Array.isArray(value) &&
+    value &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
     Object.values(value).every((v) => Array.isArray(v) && v.every((s) => typeof s === "string"));
-  if (!ok) throw new Error(`label ${LABEL_OWNERS} on ${where} is not {"<stack>": ["<section>", ...]}; fix or remove the label`);
+  if (!ok)
+    throw new Error(
+      `label ${LABEL_OWNERS} on ${where} is not {"<stack>": ["<section>", ...]}; fix or remove the label`,
+    );
   return value as Owners;
 }
 
@@ -31,7 +38,9 @@ export function ownersOf(live: LiveConfig, configs: ConfigObject[] = []): Owners
   const present = new Set(Object.keys(live.config.Extensions ?? {}));
   const owners = parseOwners(newest.labels[LABEL_OWNERS], newest.name);
   // Sections since removed by hand are nobody's any more.
-  return Object.fromEntries(Object.entries(owners).map(([stack, s]) => [stack, s.filter((n) => present.has(n))]));
+  return Object.fromEntries(
+    Object.entries(owners).map(([stack, s]) => [stack, s.filter((n) => present.has(n))]),
+  );
 }
 
 export function withOwner(current: Owners, stack: string, sections: string[]): Owners {

@@ -10,7 +10,12 @@
  * - a stack removes only sections it owned before and no longer declares, and its template
  *   when `replaceTemplate` is set; never a section another stack owns.
  */
-import { CONFIG_NAMESPACE, EnvironmentSpec, InterlockSettings, SERVICE_CLUSTER_LABEL } from "../topology";
+import {
+  CONFIG_NAMESPACE,
+  EnvironmentSpec,
+  InterlockSettings,
+  SERVICE_CLUSTER_LABEL,
+} from "../topology";
 import { NodeView } from "./constraints";
 import { error, mergeConfig, Problem, renderSections, Template, warning } from "./render";
 import { CoreConfig, ExtensionSection } from "./schema";
@@ -67,7 +72,13 @@ export function sectionsToRemove(input: {
   const mine = new Set([...(input.previous ?? []), ...(owners[stack] ?? [])]);
   const out = [...mine].filter((s) => !declared.includes(s) && !ownerOf(owners, s, stack));
   const t = settings.template;
-  if (settings.replaceTemplate && live.Extensions?.[t] && !declared.includes(t) && !ownerOf(owners, t, stack) && !out.includes(t)) {
+  if (
+    settings.replaceTemplate &&
+    live.Extensions?.[t] &&
+    !declared.includes(t) &&
+    !ownerOf(owners, t, stack) &&
+    !out.includes(t)
+  ) {
     out.push(t);
   }
   return out.filter((s) => live.Extensions?.[s] !== undefined);
@@ -90,21 +101,35 @@ function resolveTemplate(input: PlanInput): Template | Problem {
   const at = `${CONFIG_NAMESPACE}:interlock.template`;
   const declared = input.environments.map((e) => e.name);
   const usable = Object.keys(input.live.Extensions ?? {}).filter(
-    (s) => !ownerOf(input.owners, s, input.stack) && !(input.owners[input.stack] ?? []).includes(s) && !declared.includes(s),
+    (s) =>
+      !ownerOf(input.owners, s, input.stack) &&
+      !(input.owners[input.stack] ?? []).includes(s) &&
+      !declared.includes(s),
   );
-  if (input.savedTemplate && !usable.includes(input.savedTemplate.name)) usable.push(input.savedTemplate.name);
+  if (input.savedTemplate && !usable.includes(input.savedTemplate.name))
+    usable.push(input.savedTemplate.name);
   const choices = `templates that are safe to use: ${usable.join(", ") || "(none)"}`;
   if (declared.includes(name)) {
-    return error(`${at}: "${name}" is one of this stack's environments; a template is a section the stack starts from (${choices})`);
+    return error(
+      `${at}: "${name}" is one of this stack's environments; a template is a section the stack starts from (${choices})`,
+    );
   }
   const owner = ownerOf(input.owners, name, input.stack);
   if (owner) {
-    return error(`${at}: [Extensions.${name}] is owned by stack "${owner}", so it is not a template; ${choices}`);
+    return error(
+      `${at}: [Extensions.${name}] is owned by stack "${owner}", so it is not a template; ${choices}`,
+    );
   }
   const live = input.live.Extensions?.[name];
-  if (live) return { name, section: live, source: `the live config${input.liveName ? ` ${input.liveName}` : ""}` };
+  if (live)
+    return {
+      name,
+      section: live,
+      source: `the live config${input.liveName ? ` ${input.liveName}` : ""}`,
+    };
   if (input.savedTemplate?.name === name) return input.savedTemplate;
-  if (input.previousTemplate) return { name, section: input.previousTemplate, source: "the copy in this stack's state" };
+  if (input.previousTemplate)
+    return { name, section: input.previousTemplate, source: "the copy in this stack's state" };
   return error(
     `${at}: section [Extensions.${name}] is not in the live config${input.liveName ? ` ${input.liveName}` : ""} and no copy of it was saved; set it to one of the ${choices}`,
   );
@@ -112,7 +137,8 @@ function resolveTemplate(input: PlanInput): Template | Problem {
 
 export function planConfig(input: PlanInput): Plan {
   const template = resolveTemplate(input);
-  if ("severity" in template) return { sections: {}, remove: [], merged: input.live, problems: [template] };
+  if ("severity" in template)
+    return { sections: {}, remove: [], merged: input.live, problems: [template] };
   const rendered = renderSections(input.environments, template);
   const sections = Object.fromEntries(Object.entries(rendered).map(([k, r]) => [k, r.section]));
   const problems: Problem[] = Object.values(rendered).flatMap((r) => r.problems);
@@ -126,9 +152,15 @@ export function planConfig(input: PlanInput): Plan {
             `${input.liveName ? ` (label on ${input.liveName})` : ""}; remove ${name} from this stack or from "${owner}"`,
         ),
       );
-    } else if (input.live.Extensions?.[name] && !(input.owners[input.stack] ?? []).includes(name) && !input.previousSections?.[name]) {
+    } else if (
+      input.live.Extensions?.[name] &&
+      !(input.owners[input.stack] ?? []).includes(name) &&
+      !input.previousSections?.[name]
+    ) {
       problems.push(
-        warning(`[Extensions.${name}] is in the live config and no stack owns it; this stack takes it over and rewrites it from the template`),
+        warning(
+          `[Extensions.${name}] is in the live config and no stack owns it; this stack takes it over and rewrites it from the template`,
+        ),
       );
     }
   }

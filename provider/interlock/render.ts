@@ -4,9 +4,20 @@
  * stays exactly as it was.
  */
 import { deepClone, isPlainObject, nonJsonPath } from "../util/canonical";
-import { CONFIG_NAMESPACE, EnvironmentSpec, SERVICE_CLUSTER_LABEL, SETTING_FOR_KEY, suggest } from "../topology";
+import {
+  CONFIG_NAMESPACE,
+  EnvironmentSpec,
+  SERVICE_CLUSTER_LABEL,
+  SETTING_FOR_KEY,
+  suggest,
+} from "../topology";
 import { EXTENSION_KEYS, NGINX_CONFIG_KEYS, normalizeSection, sectionTypeProblems } from "./keys";
-import { CoreConfig, ExtensionSection, EXTENSION_SERVICE_PREFIX, PROXY_SERVICE_PREFIX } from "./schema";
+import {
+  CoreConfig,
+  ExtensionSection,
+  EXTENSION_SERVICE_PREFIX,
+  PROXY_SERVICE_PREFIX,
+} from "./schema";
 
 /** A problem found while planning: errors stop the preview, warnings are shown in it. */
 export interface Problem {
@@ -50,11 +61,15 @@ const SETTINGS: Record<string, keyof EnvironmentSpec> = {
 function appendMerge(base: unknown, over: unknown): unknown {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = k in out ? appendMerge(out[k], v) : deepClone(v);
+    for (const [k, v] of Object.entries(over))
+      out[k] = k in out ? appendMerge(out[k], v) : deepClone(v);
     return out;
   }
   if (Array.isArray(base) && Array.isArray(over)) {
-    return [...base, ...over.filter((item) => !base.some((b) => JSON.stringify(b) === JSON.stringify(item)))];
+    return [
+      ...base,
+      ...over.filter((item) => !base.some((b) => JSON.stringify(b) === JSON.stringify(item))),
+    ];
   }
   return deepClone(over);
 }
@@ -74,7 +89,8 @@ function lookup(tree: unknown, path: string[]): unknown {
 export function renderSection(env: EnvironmentSpec, template: Template): RenderedSection {
   const problems: Problem[] = [];
   const envKey = `${CONFIG_NAMESPACE}:environments.${env.name}`;
-  const templateAt = (path: string) => `[Extensions.${template.name}].${path} (template, in ${template.source})`;
+  const templateAt = (path: string) =>
+    `[Extensions.${template.name}].${path} (template, in ${template.source})`;
 
   const base = normalizeSection(deepClone(template.section));
   for (const d of base.duplicates) {
@@ -85,27 +101,39 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
       ),
     );
   }
-  const given: Record<"overrides" | "replace", Record<string, unknown>> = { overrides: {}, replace: {} };
+  const given: Record<"overrides" | "replace", Record<string, unknown>> = {
+    overrides: {},
+    replace: {},
+  };
   for (const kind of ["overrides", "replace"] as const) {
     const n = normalizeSection(deepClone(env[kind]));
     given[kind] = n.table;
     for (const d of n.duplicates) {
-      problems.push(error(`${envKey}.${kind}: ${d.spellings.join(" and ")} are one key to Interlock (${d.key}); give it once`));
+      problems.push(
+        error(
+          `${envKey}.${kind}: ${d.spellings.join(" and ")} are one key to Interlock (${d.key}); give it once`,
+        ),
+      );
     }
     for (const k of n.unknown) {
       const [top, sub] = k.split(".");
-      const known = sub === undefined ? Object.keys(EXTENSION_KEYS) : Object.keys(NGINX_CONFIG_KEYS);
+      const known =
+        sub === undefined ? Object.keys(EXTENSION_KEYS) : Object.keys(NGINX_CONFIG_KEYS);
       const near = suggest(sub ?? top, known);
       problems.push(
-        warning(`${envKey}.${kind}.${k}: not a documented Interlock key, so Interlock may ignore it${near ? `; did you mean ${sub ? "Config." : ""}${near}?` : ""}`),
+        warning(
+          `${envKey}.${kind}.${k}: not a documented Interlock key, so Interlock may ignore it${near ? `; did you mean ${sub ? "Config." : ""}${near}?` : ""}`,
+        ),
       );
     }
-    for (const k of Object.keys(n.table).filter((k) => SETTING_FOR_KEY[k.toLowerCase()])) delete given[kind][k];
+    for (const k of Object.keys(n.table).filter((k) => SETTING_FOR_KEY[k.toLowerCase()]))
+      delete given[kind][k];
   }
 
   const t = base.table as ExtensionSection;
   // Constraints the template carries for some other cluster would pin us to its nodes.
-  const keep = (list: unknown) => (Array.isArray(list) ? list.filter((c) => !String(c).includes(SERVICE_CLUSTER_LABEL)) : list);
+  const keep = (list: unknown) =>
+    Array.isArray(list) ? list.filter((c) => !String(c).includes(SERVICE_CLUSTER_LABEL)) : list;
   let section: ExtensionSection = {
     ...t,
     ServiceCluster: env.name,
@@ -126,7 +154,11 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
   // The environment pin is the isolation this project exists for: never dropped, always last.
   for (const key of CONSTRAINT_KEYS) {
     const pin = clusterConstraint(env.name);
-    const list = Array.isArray(section[key]) ? (section[key] as unknown[]) : section[key] === undefined ? [] : undefined;
+    const list = Array.isArray(section[key])
+      ? (section[key] as unknown[])
+      : section[key] === undefined
+        ? []
+        : undefined;
     if (list) section[key] = [...list.filter((c) => c !== pin), pin];
   }
 
@@ -140,19 +172,27 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
     const dotted = keyPath.join(".");
     if (index !== undefined) {
       const item = (lookup(section, keyPath) as unknown[] | undefined)?.[Number(index)];
-      if (CONSTRAINT_KEYS.includes(top) && item === clusterConstraint(env.name)) return `${envKey} (the environment's pin)`;
+      if (CONSTRAINT_KEYS.includes(top) && item === clusterConstraint(env.name))
+        return `${envKey} (the environment's pin)`;
       for (const kind of ["replace", "overrides"] as const) {
         const list = lookup(given[kind], keyPath);
-        const at = Array.isArray(list) ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) : -1;
+        const at = Array.isArray(list)
+          ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item))
+          : -1;
         if (at >= 0) return `${envKey}.${kind}.${dotted}[${at}]`;
       }
       const list = lookup(t, keyPath);
-      const at = Array.isArray(list) ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item)) : -1;
+      const at = Array.isArray(list)
+        ? list.findIndex((x) => JSON.stringify(x) === JSON.stringify(item))
+        : -1;
       return templateAt(`${dotted}[${at >= 0 ? at : index}]`);
     }
     for (const kind of ["replace", "overrides"] as const) {
       for (let i = keyPath.length; i > 0; i--) {
-        if (lookup(given[kind], keyPath.slice(0, i)) !== undefined && (i === keyPath.length || !isPlainObject(lookup(given[kind], keyPath.slice(0, i))))) {
+        if (
+          lookup(given[kind], keyPath.slice(0, i)) !== undefined &&
+          (i === keyPath.length || !isPlainObject(lookup(given[kind], keyPath.slice(0, i))))
+        ) {
           return `${envKey}.${kind}.${dotted}`;
         }
       }
@@ -160,17 +200,23 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
     return templateAt(dotted);
   };
 
-  for (const [path, problem] of sectionTypeProblems(section)) problems.push(error(`${origin(path)}: ${problem}`));
+  for (const [path, problem] of sectionTypeProblems(section))
+    problems.push(error(`${origin(path)}: ${problem}`));
   const odd = nonJsonPath(section);
   if (odd) {
     problems.push(
-      error(`${origin(odd.path)}: ${String(odd.value)} is a TOML value (datetime, inf, nan or a very large integer) that no Interlock key takes; set ${odd.path} in ${envKey}.replace`),
+      error(
+        `${origin(odd.path)}: ${String(odd.value)} is a TOML value (datetime, inf, nan or a very large integer) that no Interlock key takes; set ${odd.path} in ${envKey}.replace`,
+      ),
     );
   }
   return { section, origin, problems };
 }
 
-export function renderSections(envs: EnvironmentSpec[], template: Template): Record<string, RenderedSection> {
+export function renderSections(
+  envs: EnvironmentSpec[],
+  template: Template,
+): Record<string, RenderedSection> {
   return Object.fromEntries(envs.map((env) => [env.name, renderSection(env, template)]));
 }
 
@@ -192,7 +238,10 @@ export function mergeConfig(
 }
 
 /** The sections of `config` named in `names`, as they are there (absent ones left out). */
-export function pickSections(config: CoreConfig, names: string[]): Record<string, ExtensionSection> {
+export function pickSections(
+  config: CoreConfig,
+  names: string[],
+): Record<string, ExtensionSection> {
   const out: Record<string, ExtensionSection> = {};
   for (const name of names) {
     const section = config.Extensions?.[name];

@@ -20,7 +20,15 @@ import {
   mountedConfig,
   readLiveConfig,
 } from "./live";
-import { CONFIG_PREFIX, CONFIG_TARGET, CoreConfig, CORE_SERVICE, LABEL_HASH, LABEL_OWNERS, LABEL_STACK } from "./schema";
+import {
+  CONFIG_PREFIX,
+  CONFIG_TARGET,
+  CoreConfig,
+  CORE_SERVICE,
+  LABEL_HASH,
+  LABEL_OWNERS,
+  LABEL_STACK,
+} from "./schema";
 import { stringifyCoreConfig } from "./toml";
 import { sleep } from "../util/time";
 
@@ -60,7 +68,12 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
     const live = await readLiveConfig(docker, serviceName);
     const desired = opts.merge(live);
     if (deepEqual(desired, live.config)) {
-      return { changed: false, configName: live.ref.ConfigName, version: live.version, config: live.config };
+      return {
+        changed: false,
+        configName: live.ref.ConfigName,
+        version: live.version,
+        config: live.config,
+      };
     }
     // A patch of the live text: what this stack does not own keeps its exact spelling.
     const text = stringifyCoreConfig(desired, live.text);
@@ -85,31 +98,55 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
       throw err;
     }
 
-    const spec = swapSpec(live.service, { ConfigID: configId, ConfigName: name, File: live.ref.File });
+    const spec = swapSpec(live.service, {
+      ConfigID: configId,
+      ConfigName: name,
+      File: live.ref.File,
+    });
     const startedAt = Date.now();
     try {
-      await docker.getService(live.service.ID).update({ _query: { version: live.service.Version.Index }, _body: spec });
+      await docker
+        .getService(live.service.ID)
+        .update({ _query: { version: live.service.Version.Index }, _body: spec });
     } catch (err) {
       await removeConfig(docker, configId);
       if (isOutOfSequence(err) && attempt < VERSION_RETRIES) {
-        opts.report(`ucp-interlock changed while ${name} was prepared; re-reading and merging again`);
+        opts.report(
+          `ucp-interlock changed while ${name} was prepared; re-reading and merging again`,
+        );
         continue;
       }
       throw new RolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
     }
-    opts.report(`swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`);
-    const outcome = await waitForRollout(docker, serviceName, { configId, name, previous: live.ref, startedAt }, opts);
+    opts.report(
+      `swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`,
+    );
+    const outcome = await waitForRollout(
+      docker,
+      serviceName,
+      { configId, name, previous: live.ref, startedAt },
+      opts,
+    );
     if (outcome === "superseded") {
       // Another writer swapped in a config of its own meanwhile: done if it carries our
       // sections, otherwise merge into it again.
       const now = await readLiveConfig(docker, serviceName);
       await removeConfig(docker, configId);
       if (deepEqual(opts.merge(now), now.config)) {
-        opts.report(`${now.ref.ConfigName}, rolled out by another writer, already carries these sections`);
-        return { changed: true, configName: now.ref.ConfigName, version: now.version, config: now.config };
+        opts.report(
+          `${now.ref.ConfigName}, rolled out by another writer, already carries these sections`,
+        );
+        return {
+          changed: true,
+          configName: now.ref.ConfigName,
+          version: now.version,
+          config: now.config,
+        };
       }
       if (attempt < VERSION_RETRIES) continue;
-      throw new RolloutError(`${serviceName} kept being changed by other writers; ${name} was not rolled out`);
+      throw new RolloutError(
+        `${serviceName} kept being changed by other writers; ${name} was not rolled out`,
+      );
     }
     return { changed: true, configName: name, version, config: desired };
   }
@@ -148,10 +185,14 @@ async function waitForRollout(
   while (Date.now() < deadline) {
     const service = await inspectCoreService(docker, serviceName);
     const status = service.UpdateStatus;
-    const fresh = status?.StartedAt ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000 : false;
-    const state = fresh ? status?.State ?? "" : "";
+    const fresh = status?.StartedAt
+      ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000
+      : false;
+    const state = fresh ? (status?.State ?? "") : "";
     if (state !== lastState || Date.now() - lastReport > 15_000) {
-      opts.report(`${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`);
+      opts.report(
+        `${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`,
+      );
       lastState = state;
       lastReport = Date.now();
     }
@@ -171,10 +212,21 @@ async function waitForRollout(
     await sleep(poll);
   }
   const service = await inspectCoreService(docker, serviceName);
-  throw await failRollout(docker, serviceName, service, swap, opts, "did not converge within the timeout");
+  throw await failRollout(
+    docker,
+    serviceName,
+    service,
+    swap,
+    opts,
+    "did not converge within the timeout",
+  );
 }
 
-async function runningWith(docker: Dockerode, serviceName: string, configId: string): Promise<boolean> {
+async function runningWith(
+  docker: Dockerode,
+  serviceName: string,
+  configId: string,
+): Promise<boolean> {
   const tasks = await serviceTasks(docker, serviceName);
   return tasks.some(
     (t) =>
@@ -189,7 +241,12 @@ interface Task {
   DesiredState?: string;
   CreatedAt?: string;
   Spec?: { ContainerSpec?: { Configs?: ConfigRef[] } };
-  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+  Status?: {
+    State?: string;
+    Err?: string;
+    Timestamp?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+  };
 }
 
 async function serviceTasks(docker: Dockerode, serviceName: string): Promise<Task[]> {
@@ -210,7 +267,9 @@ async function failRollout(
 ): Promise<RolloutError> {
   const state = service.UpdateStatus?.State ?? "unknown";
   if (state === "paused" || mountedConfig(service).ConfigID === swap.configId) {
-    opts.report(`${serviceName}: update ${why ?? state}; rolling back to ${swap.previous.ConfigName}`);
+    opts.report(
+      `${serviceName}: update ${why ?? state}; rolling back to ${swap.previous.ConfigName}`,
+    );
     try {
       const fresh = await inspectCoreService(docker, serviceName);
       await docker.getService(fresh.ID).update({
@@ -245,7 +304,11 @@ async function failRollout(
   return new RolloutError(lines.filter(Boolean).join("\n"));
 }
 
-async function diagnose(docker: Dockerode, serviceName: string, configId: string): Promise<{ taskError?: string; log?: string }> {
+async function diagnose(
+  docker: Dockerode,
+  serviceName: string,
+  configId: string,
+): Promise<{ taskError?: string; log?: string }> {
   const tasks = (await serviceTasks(docker, serviceName))
     .filter((t) => (t.Spec?.ContainerSpec?.Configs ?? []).some((c) => c.ConfigID === configId))
     .filter((t) => ["failed", "rejected", "shutdown", "complete"].includes(t.Status?.State ?? ""))
@@ -253,12 +316,16 @@ async function diagnose(docker: Dockerode, serviceName: string, configId: string
   const failed = tasks.find((t) => t.Status?.Err) ?? tasks[0];
   if (!failed) return {};
   const exit = failed.Status?.ContainerStatus?.ExitCode;
-  const taskError = [failed.Status?.Err, exit !== undefined ? `exit code ${exit}` : ""].filter(Boolean).join(", ");
+  const taskError = [failed.Status?.Err, exit !== undefined ? `exit code ${exit}` : ""]
+    .filter(Boolean)
+    .join(", ");
   const containerId = failed.Status?.ContainerStatus?.ContainerID;
   let log: string | undefined;
   if (containerId) {
     try {
-      const raw = (await docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+      const raw = (await docker
+        .getContainer(containerId)
+        .logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
       log = demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trim();
     } catch {
       // The container may be on another node the API cannot reach; the service log has it too.
@@ -266,8 +333,17 @@ async function diagnose(docker: Dockerode, serviceName: string, configId: string
   }
   if (!log) {
     try {
-      const raw = (await docker.getService(serviceName).logs({ stdout: true, stderr: true, tail: 50, follow: false } as never)) as unknown as Buffer;
-      log = demuxLogs(raw).split("\n").filter((l) => l.includes(failed.ID.slice(0, 12)) || /fatal|error/i.test(l)).slice(-20).join("\n");
+      const raw = (await docker.getService(serviceName).logs({
+        stdout: true,
+        stderr: true,
+        tail: 50,
+        follow: false,
+      } as never)) as unknown as Buffer;
+      log = demuxLogs(raw)
+        .split("\n")
+        .filter((l) => l.includes(failed.ID.slice(0, 12)) || /fatal|error/i.test(l))
+        .slice(-20)
+        .join("\n");
     } catch {
       log = undefined;
     }
@@ -299,15 +375,24 @@ export async function removeOrphans(
 ): Promise<string[]> {
   const removed: string[] = [];
   for (const c of configs) {
-    if (c.version <= live.version || c.ID === live.ref.ConfigID || c.labels[LABEL_STACK] !== stack) continue;
+    if (c.version <= live.version || c.ID === live.ref.ConfigID || c.labels[LABEL_STACK] !== stack)
+      continue;
     if (await removeConfig(docker, c.ID)) removed.push(c.name);
   }
-  if (removed.length) report(`removed ${removed.join(", ")}: created by an earlier run of this stack and never rolled out`);
+  if (removed.length)
+    report(
+      `removed ${removed.join(", ")}: created by an earlier run of this stack and never rolled out`,
+    );
   return removed;
 }
 
 /** Keeps the newest `keep` config versions and the mounted one; removes older unused ones. */
-export async function pruneConfigs(docker: Dockerode, keep: number, report: Reporter, serviceName = CORE_SERVICE): Promise<string[]> {
+export async function pruneConfigs(
+  docker: Dockerode,
+  keep: number,
+  report: Reporter,
+  serviceName = CORE_SERVICE,
+): Promise<string[]> {
   const mounted = mountedConfig(await inspectCoreService(docker, serviceName)).ConfigID;
   const all = await listCoreConfigs(docker);
   const removed: string[] = [];

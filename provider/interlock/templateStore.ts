@@ -17,26 +17,46 @@ export function templateConfigName(section: string): string {
   return `${TEMPLATE_CONFIG_PREFIX}${section}`;
 }
 
-export async function readSavedTemplate(docker: Dockerode, section: string): Promise<Template | undefined> {
+export async function readSavedTemplate(
+  docker: Dockerode,
+  section: string,
+): Promise<Template | undefined> {
   const name = templateConfigName(section);
-  const found = ((await docker.listConfigs({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find(
-    (c) => c.Spec.Name === name,
-  );
+  const found = (
+    (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
+      ID: string;
+      Spec: { Name: string };
+    }>
+  ).find((c) => c.Spec.Name === name);
   if (!found) return undefined;
   const { text, labels } = await readConfigObject(docker, found.ID);
   const stored = parseCoreConfig(text, `the saved template ${name}`).Extensions?.[section];
-  if (!stored) throw new Error(`the saved template ${name} has no [Extensions.${section}]; remove it with docker config rm ${name}`);
+  if (!stored)
+    throw new Error(
+      `the saved template ${name} has no [Extensions.${section}]; remove it with docker config rm ${name}`,
+    );
   const from = labels[LABEL_TEMPLATE_SOURCE];
-  return { name: section, section: stored, source: `the saved template ${name}${from ? ` (from ${from})` : ""}` };
+  return {
+    name: section,
+    section: stored,
+    source: `the saved template ${name}${from ? ` (from ${from})` : ""}`,
+  };
 }
 
 /** Saves the template once; a copy saved by another stack first is kept. */
-export async function saveTemplate(docker: Dockerode, section: string, value: ExtensionSection, source: string): Promise<void> {
+export async function saveTemplate(
+  docker: Dockerode,
+  section: string,
+  value: ExtensionSection,
+  source: string,
+): Promise<void> {
   try {
     await docker.createConfig({
       Name: templateConfigName(section),
       Labels: { [LABEL_TEMPLATE_SOURCE]: source },
-      Data: Buffer.from(stringifyCoreConfig({ Extensions: { [section]: value } }), "utf8").toString("base64"),
+      Data: Buffer.from(stringifyCoreConfig({ Extensions: { [section]: value } }), "utf8").toString(
+        "base64",
+      ),
     });
   } catch (err) {
     if (!isConflict(err)) throw err;

@@ -28,7 +28,7 @@ export function parseCoreConfig(text: string, source: string): CoreConfig {
     // The parser's message is a header, the offending line, a caret, then the reason.
     const lines = (e.message ?? String(err)).split("\n");
     const reason = lines[lines.length - 1] || lines[0];
-    throw new Error(`${source} is not valid TOML${where}: ${reason}`);
+    throw new Error(`${source} is not valid TOML${where}: ${reason}`, { cause: err });
   }
 }
 

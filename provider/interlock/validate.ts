@@ -28,14 +28,19 @@ export function get(section: ExtensionSection, key: string): unknown {
 /** Where a section's key is set: its origin for owned sections, else the live section. */
 export function fieldName(section: string, path: string, ctx: ValidationContext): string {
   const origin = ctx.owned[section];
-  return origin ? origin(path) : `[Extensions.${section}].${path} (live config, not owned by this stack)`;
+  return origin
+    ? origin(path)
+    : `[Extensions.${section}].${path} (live config, not owned by this stack)`;
 }
 
 const isOwned = (name: string, ctx: ValidationContext) => name in ctx.owned;
-const problem = (owned: boolean, message: string): Problem => (owned ? error(message) : warning(message));
+const problem = (owned: boolean, message: string): Problem =>
+  owned ? error(message) : warning(message);
 
 function portsOf(s: ExtensionSection): number[] {
-  return [get(s, "PublishedPort"), get(s, "PublishedSSLPort")].filter((p): p is number => typeof p === "number");
+  return [get(s, "PublishedPort"), get(s, "PublishedSSLPort")].filter(
+    (p): p is number => typeof p === "number",
+  );
 }
 
 function modeOf(s: ExtensionSection): string {
@@ -49,7 +54,11 @@ function constraintsOf(s: ExtensionSection, key: string): string[] {
 }
 
 /** Nodes a section's proxies may be scheduled on. */
-export function eligibleNodes(section: ExtensionSection, nodes: NodeView[], key = "ProxyConstraints"): NodeView[] {
+export function eligibleNodes(
+  section: ExtensionSection,
+  nodes: NodeView[],
+  key = "ProxyConstraints",
+): NodeView[] {
   return nodes.filter((n) => satisfies(n, constraintsOf(section, key)));
 }
 
@@ -59,11 +68,21 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
   const out: Problem[] = [];
   const replicas = get(s, "ProxyReplicas");
   if (replicas === undefined) {
-    out.push(problem(owned, `${field("ProxyReplicas")} is missing, and the Interlock core stops without it; set it`));
+    out.push(
+      problem(
+        owned,
+        `${field("ProxyReplicas")} is missing, and the Interlock core stops without it; set it`,
+      ),
+    );
   }
   const mode = get(s, "PublishMode");
-  if (mode !== undefined && !(typeof mode === "string" && ["ingress", "host"].includes(mode.toLowerCase()))) {
-    out.push(problem(owned, `${field("PublishMode")}: ${JSON.stringify(mode)} is not "ingress" or "host"`));
+  if (
+    mode !== undefined &&
+    !(typeof mode === "string" && ["ingress", "host"].includes(mode.toLowerCase()))
+  ) {
+    out.push(
+      problem(owned, `${field("PublishMode")}: ${JSON.stringify(mode)} is not "ingress" or "host"`),
+    );
   }
   for (const key of ["PublishedPort", "PublishedSSLPort", "TargetPort", "TargetSSLPort"]) {
     const v = get(s, key);
@@ -72,15 +91,19 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
     }
   }
   // Swarm names services without a name itself; only what this stack writes must have them.
-  const required = owned ? ["ServiceName", "ProxyServiceName", "Image", "ProxyImage"] : ["Image", "ProxyImage"];
+  const required = owned
+    ? ["ServiceName", "ProxyServiceName", "Image", "ProxyImage"]
+    : ["Image", "ProxyImage"];
   for (const key of required) {
-    if (typeof get(s, key) !== "string" || !get(s, key)) out.push(problem(owned, `${field(key)} is missing; set a non-empty string`));
+    if (typeof get(s, key) !== "string" || !get(s, key))
+      out.push(problem(owned, `${field(key)} is missing; set a non-empty string`));
   }
   if (!owned) {
     // Owned sections had their types checked with their origins when rendered.
     const normalized: ExtensionSection = {};
     for (const k of Object.keys(s)) normalized[documentedKey(k, EXTENSION_KEYS) ?? k] = s[k];
-    for (const [path, why] of sectionTypeProblems(normalized)) out.push(warning(`${field(path)}: ${why}`));
+    for (const [path, why] of sectionTypeProblems(normalized))
+      out.push(warning(`${field(path)}: ${why}`));
   }
   for (const key of ["Constraints", "ProxyConstraints"]) {
     const list = get(s, key);
@@ -104,9 +127,15 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
 
 export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
-  const sections = Object.entries(config.Extensions ?? {}).filter(([, s]) => isPlainObject(s)) as Array<[string, ExtensionSection]>;
+  const sections = Object.entries(config.Extensions ?? {}).filter(([, s]) =>
+    isPlainObject(s),
+  ) as Array<[string, ExtensionSection]>;
   if (!sections.length) {
-    return [error("the config would have no [Extensions.<name>] section, and Interlock needs at least one")];
+    return [
+      error(
+        "the config would have no [Extensions.<name>] section, and Interlock needs at least one",
+      ),
+    ];
   }
   for (const [name, s] of sections) problems.push(...sectionProblems(name, s, ctx));
 
@@ -121,7 +150,8 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
         services.set(svc, name);
         continue;
       }
-      const [mine, theirs] = isOwned(name, ctx) || !isOwned(other, ctx) ? [name, other] : [other, name];
+      const [mine, theirs] =
+        isOwned(name, ctx) || !isOwned(other, ctx) ? [name, other] : [other, name];
       problems.push(
         problem(
           isOwned(name, ctx) || isOwned(other, ctx),
@@ -159,7 +189,8 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       const involved = isOwned(a, ctx) || isOwned(b, ctx);
       const shared = portsOf(sa).find((p) => portsOf(sb).includes(p));
       if (shared === undefined) continue;
-      const key = get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
+      const key =
+        get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
       if (modeOf(sa) !== "host" || modeOf(sb) !== "host") {
         problems.push(
           problem(
@@ -170,14 +201,18 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
         continue;
       }
       // Host mode: the same port is fine on different nodes, a clash where both may run.
-      const overlap = (eligible.get(a) ?? []).filter((n) => (eligible.get(b) ?? []).some((m) => m.id === n.id));
+      const overlap = (eligible.get(a) ?? []).filter((n) =>
+        (eligible.get(b) ?? []).some((m) => m.id === n.id),
+      );
       if (overlap.length) {
         problems.push(
           problem(
             involved,
             `${fieldName(first, key, ctx)}: host-mode clusters ${first} and ${other} both publish port ${shared} and can both place proxies on ${overlap
               .map((n) => n.hostname)
-              .join(", ")}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
+              .join(
+                ", ",
+              )}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
           ),
         );
       }
@@ -187,13 +222,18 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
   if (ctx.nodes) {
     // A constraint Swarm refuses is reported above; placing with it would only repeat that.
     const parses = (s: ExtensionSection) =>
-      ["Constraints", "ProxyConstraints"].every((k) => constraintsOf(s, k).every((c) => !("error" in parseConstraint(c))));
+      ["Constraints", "ProxyConstraints"].every((k) =>
+        constraintsOf(s, k).every((c) => !("error" in parseConstraint(c))),
+      );
     for (const [name, s] of sections.filter(([, s]) => parses(s))) {
       const owned = isOwned(name, ctx);
       const replicas = get(s, "ProxyReplicas");
       const n = eligible.get(name)?.length ?? 0;
       const host = modeOf(s) === "host";
-      const need = host && typeof replicas === "number" ? replicas : Math.min(1, typeof replicas === "number" ? replicas : 1);
+      const need =
+        host && typeof replicas === "number"
+          ? replicas
+          : Math.min(1, typeof replicas === "number" ? replicas : 1);
       if (n < need) {
         problems.push(
           problem(
@@ -205,7 +245,9 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       }
       if (owned && !eligibleNodes(s, ctx.nodes, "Constraints").length) {
         problems.push(
-          error(`${fieldName(name, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(s, "Constraints").join(", ")}]; fix the constraints`),
+          error(
+            `${fieldName(name, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(s, "Constraints").join(", ")}]; fix the constraints`,
+          ),
         );
       }
     }

@@ -26,7 +26,9 @@ export interface ClusterStatus {
 interface ServiceInfo {
   ID: string;
   Spec: { Name: string; Mode?: { Replicated?: { Replicas?: number } } };
-  Endpoint?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }> };
+  Endpoint?: {
+    Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }>;
+  };
 }
 
 interface TaskInfo {
@@ -42,11 +44,19 @@ const GIVE_UP_AFTER = 3;
 const FAILED = ["rejected", "failed"];
 
 /** Swarm's own reason for tasks of `svc` failing since `since`, once they failed repeatedly. */
-async function repeatedFailure(docker: Dockerode, svc: ServiceInfo, since: number): Promise<string | undefined> {
+async function repeatedFailure(
+  docker: Dockerode,
+  svc: ServiceInfo,
+  since: number,
+): Promise<string | undefined> {
   const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as TaskInfo[];
-  const failed = tasks.filter((t) => FAILED.includes(t.Status?.State ?? "") && Date.parse(t.CreatedAt ?? "") >= since);
+  const failed = tasks.filter(
+    (t) => FAILED.includes(t.Status?.State ?? "") && Date.parse(t.CreatedAt ?? "") >= since,
+  );
   if (failed.length < GIVE_UP_AFTER) return undefined;
-  const errors = [...new Set(failed.map((t) => t.Status?.Err || t.Status?.Message || t.Status?.State))];
+  const errors = [
+    ...new Set(failed.map((t) => t.Status?.Err || t.Status?.Message || t.Status?.State)),
+  ];
   return `${svc.Spec.Name}: ${failed.length} tasks ${[...new Set(failed.map((t) => t.Status?.State))].join("/")} since the rollout: ${errors.join("; ")}`;
 }
 
@@ -64,11 +74,14 @@ async function clusterProblems(
   const ext = byName(section.ServiceName);
   const proxy = byName(section.ProxyServiceName);
   if (!ext) problems.push(`[${name}] extension service ${section.ServiceName} does not exist yet`);
-  if (!proxy) problems.push(`[${name}] proxy service ${section.ProxyServiceName} does not exist yet`);
+  if (!proxy)
+    problems.push(`[${name}] proxy service ${section.ProxyServiceName} does not exist yet`);
   if (!ext || !proxy) return { problems };
 
   const desired = async (svc: ServiceInfo) =>
-    (await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as TaskInfo[];
+    (await docker.listTasks({
+      filters: { service: [svc.ID], "desired-state": ["running"] },
+    })) as TaskInfo[];
   if (!(await desired(ext)).some((t) => t.Status?.State === "running")) {
     problems.push(`[${name}] ${section.ServiceName} has no running task`);
   }
@@ -82,7 +95,11 @@ async function clusterProblems(
   const tasks = proxyTasks.filter((t) => t.Status?.State === "running");
   if (tasks.length !== want) {
     const pending = [
-      ...new Set(proxyTasks.filter((t) => t.Status?.State !== "running").map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`)),
+      ...new Set(
+        proxyTasks
+          .filter((t) => t.Status?.State !== "running")
+          .map((t) => `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}`),
+      ),
     ];
     problems.push(
       `[${name}] ${section.ProxyServiceName} runs ${tasks.length} of ${want} replicas${pending.length ? ` (others: ${pending.join("; ")})` : ""}`,
@@ -94,7 +111,9 @@ async function clusterProblems(
     const hostname = node?.Description?.Hostname ?? t.NodeID ?? "?";
     hostnames.push(hostname);
     if (node && !satisfies(toNodeView(node), section.ProxyConstraints ?? [])) {
-      problems.push(`[${name}] a ${section.ProxyServiceName} task runs on ${hostname}, which does not satisfy ProxyConstraints`);
+      problems.push(
+        `[${name}] a ${section.ProxyServiceName} task runs on ${hostname}, which does not satisfy ProxyConstraints`,
+      );
     }
   }
   const ports = proxy.Endpoint?.Ports ?? [];
@@ -103,7 +122,9 @@ async function clusterProblems(
     [section.PublishedSSLPort, section.TargetSSLPort ?? 443],
   ]) {
     if (!ports.some((p) => p.PublishedPort === published && p.TargetPort === target)) {
-      problems.push(`[${name}] ${section.ProxyServiceName} does not publish ${published}->${target}`);
+      problems.push(
+        `[${name}] ${section.ProxyServiceName} does not publish ${published}->${target}`,
+      );
     }
   }
   return {
@@ -137,7 +158,10 @@ export async function clusterSnapshot(
     const r = await clusterProblems(docker, name, section, nodes, services, since);
     problems.push(...r.problems);
     if (r.fatal) fatal.push(r.fatal);
-    clusters[name] = { ...(r.status ?? emptyStatus(section)), ...(r.problems.length ? { pending: r.problems } : {}) };
+    clusters[name] = {
+      ...(r.status ?? emptyStatus(section)),
+      ...(r.problems.length ? { pending: r.problems } : {}),
+    };
   }
   return { clusters, problems, fatal };
 }

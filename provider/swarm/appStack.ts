@@ -19,7 +19,15 @@ import type { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
 import { contentHash, deepEqual } from "../util/canonical";
-import { labelMap, parseCompose, serviceSpecs, STACK_NAMESPACE, validateRouting, ComposeError, ComposeFile } from "./compose";
+import {
+  labelMap,
+  parseCompose,
+  serviceSpecs,
+  STACK_NAMESPACE,
+  validateRouting,
+  ComposeError,
+  ComposeFile,
+} from "./compose";
 import { sleep } from "../util/time";
 
 export interface AppStackArgs {
@@ -64,25 +72,47 @@ export interface AppStackOutputs extends AppStackInputs {
 interface LiveService {
   ID: string;
   Version: { Index: number };
-  Spec: { Name: string; Labels?: Record<string, string>; Mode?: { Replicated?: { Replicas?: number } }; TaskTemplate: { ContainerSpec: { Image: string }; [k: string]: unknown } };
+  Spec: {
+    Name: string;
+    Labels?: Record<string, string>;
+    Mode?: { Replicated?: { Replicas?: number } };
+    TaskTemplate: { ContainerSpec: { Image: string }; [k: string]: unknown };
+  };
   UpdateStatus?: { State?: string; StartedAt?: string; Message?: string };
 }
 
 const SYSTEM_LABELS = [STACK_NAMESPACE, "com.docker.stack.image"];
 
-function summarize(spec: { Labels?: Record<string, string>; Mode?: { Replicated?: { Replicas?: number } }; TaskTemplate: { ContainerSpec: { Image: string } } }): ServiceSummary {
-  const labels = Object.fromEntries(Object.entries(spec.Labels ?? {}).filter(([k]) => !SYSTEM_LABELS.includes(k)));
-  return { image: spec.TaskTemplate.ContainerSpec.Image.split("@")[0], replicas: spec.Mode?.Replicated?.Replicas ?? 0, labels };
+function summarize(spec: {
+  Labels?: Record<string, string>;
+  Mode?: { Replicated?: { Replicas?: number } };
+  TaskTemplate: { ContainerSpec: { Image: string } };
+}): ServiceSummary {
+  const labels = Object.fromEntries(
+    Object.entries(spec.Labels ?? {}).filter(([k]) => !SYSTEM_LABELS.includes(k)),
+  );
+  return {
+    image: spec.TaskTemplate.ContainerSpec.Image.split("@")[0],
+    replicas: spec.Mode?.Replicated?.Replicas ?? 0,
+    labels,
+  };
 }
 
 /** The per-service summary the Compose file asks for. */
-export function desiredServices(compose: ComposeFile, stack: string): Record<string, ServiceSummary> {
+export function desiredServices(
+  compose: ComposeFile,
+  stack: string,
+): Record<string, ServiceSummary> {
   const specs = serviceSpecs(compose, stack, { networks: {}, secrets: {} });
-  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, summarize(spec as never)]));
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, summarize(spec as never)]),
+  );
 }
 
 async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
-  return (await docker.listServices({ filters: { label: [`${STACK_NAMESPACE}=${stack}`] } })) as unknown as LiveService[];
+  return (await docker.listServices({
+    filters: { label: [`${STACK_NAMESPACE}=${stack}`] },
+  })) as unknown as LiveService[];
 }
 
 /**
@@ -90,39 +120,82 @@ async function stackServices(docker: Dockerode, stack: string): Promise<LiveServ
  * that its tasks' copies lack, so only the fields a deploy changes are compared.
  */
 function fingerprint(spec: unknown): unknown {
-  const t = (spec ?? {}) as { ContainerSpec?: Record<string, unknown>; Placement?: unknown; Networks?: Array<{ Target: string }>; ForceUpdate?: number };
+  const t = (spec ?? {}) as {
+    ContainerSpec?: Record<string, unknown>;
+    Placement?: unknown;
+    Networks?: Array<{ Target: string }>;
+    ForceUpdate?: number;
+  };
   const c = t.ContainerSpec ?? {};
-  const ids = (refs: unknown) => ((refs as Array<{ SecretID?: string; ConfigID?: string }>) ?? []).map((r) => r.SecretID ?? r.ConfigID);
-  return [c.Image, c.Command, c.Args, c.Env, c.Labels, ids(c.Secrets), ids(c.Configs), t.Placement, (t.Networks ?? []).map((n) => n.Target), t.ForceUpdate ?? 0];
+  const ids = (refs: unknown) =>
+    ((refs as Array<{ SecretID?: string; ConfigID?: string }>) ?? []).map(
+      (r) => r.SecretID ?? r.ConfigID,
+    );
+  return [
+    c.Image,
+    c.Command,
+    c.Args,
+    c.Env,
+    c.Labels,
+    ids(c.Secrets),
+    ids(c.Configs),
+    t.Placement,
+    (t.Networks ?? []).map((n) => n.Target),
+    t.ForceUpdate ?? 0,
+  ];
 }
 
 /** Waits for every service of the stack to run its replicas, or for an update to fail. */
-async function converge(docker: Dockerode, stack: string, timeoutMs: number, since: number): Promise<void> {
+async function converge(
+  docker: Dockerode,
+  stack: string,
+  timeoutMs: number,
+  since: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
     const problems: string[] = [];
     for (const svc of await stackServices(docker, stack)) {
       const state = svc.UpdateStatus?.State;
-      const fresh = svc.UpdateStatus?.StartedAt ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000 : false;
+      const fresh = svc.UpdateStatus?.StartedAt
+        ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000
+        : false;
       if (fresh && state && /rollback|paused/.test(state)) {
-        const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as Array<{ Status?: { State?: string; Err?: string; Timestamp?: string } }>;
+        const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as Array<{
+          Status?: { State?: string; Err?: string; Timestamp?: string };
+        }>;
         const err = tasks
           .filter((t) => t.Status?.Err)
-          .sort((a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""))[0]?.Status?.Err;
-        throw new Error(`updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`);
+          .sort(
+            (a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""),
+          )[0]?.Status?.Err;
+        throw new Error(
+          `updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`,
+        );
       }
       const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
       // Converged means running tasks of the service's current spec: tasks of the spec being
       // replaced still run during an update, and a failing update never gets there.
-      const running = ((await docker.listTasks({ filters: { service: [svc.ID], "desired-state": ["running"] } })) as Array<{
-        Status?: { State?: string };
-        Spec?: unknown;
-      }>).filter((t) => t.Status?.State === "running" && deepEqual(fingerprint(t.Spec), fingerprint(svc.Spec.TaskTemplate))).length;
+      const running = (
+        (await docker.listTasks({
+          filters: { service: [svc.ID], "desired-state": ["running"] },
+        })) as Array<{
+          Status?: { State?: string };
+          Spec?: unknown;
+        }>
+      ).filter(
+        (t) =>
+          t.Status?.State === "running" &&
+          deepEqual(fingerprint(t.Spec), fingerprint(svc.Spec.TaskTemplate)),
+      ).length;
       if (running !== want) problems.push(`${svc.Spec.Name} ${running}/${want}`);
     }
     if (!problems.length) return;
-    if (Date.now() > deadline) throw new Error(`stack ${stack} did not converge within ${Math.round(timeoutMs / 1000)} s: ${problems.join(", ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `stack ${stack} did not converge within ${Math.round(timeoutMs / 1000)} s: ${problems.join(", ")}`,
+      );
     const now = problems.join(", ");
     if (now !== last) console.error(`stack ${stack}: waiting for ${now}`);
     last = now;
@@ -130,49 +203,97 @@ async function converge(docker: Dockerode, stack: string, timeoutMs: number, sin
   }
 }
 
-async function ensureNetworksAndSecrets(docker: Dockerode, compose: ComposeFile, inputs: AppStackInputs) {
+async function ensureNetworksAndSecrets(
+  docker: Dockerode,
+  compose: ComposeFile,
+  inputs: AppStackInputs,
+) {
   const ns = { [STACK_NAMESPACE]: inputs.stack };
   const networks: Record<string, string> = {};
   const wanted = { ...(compose.networks ?? {}) } as Record<string, Record<string, unknown> | null>;
-  const usesDefault = Object.values(compose.services ?? {}).some((s) => !s.networks || (Array.isArray(s.networks) ? !s.networks.length : !Object.keys(s.networks).length));
+  const usesDefault = Object.values(compose.services ?? {}).some(
+    (s) =>
+      !s.networks ||
+      (Array.isArray(s.networks) ? !s.networks.length : !Object.keys(s.networks).length),
+  );
   if (usesDefault && !("default" in wanted)) wanted.default = null;
   for (const [key, def] of Object.entries(wanted)) {
     if (def?.external) continue;
     const name = (def?.name as string) ?? `${inputs.stack}_${key}`;
-    const existing = ((await docker.listNetworks({ filters: { name: [name] } })) as Array<{ Id: string; Name: string }>).find((n) => n.Name === name);
-    networks[key] = existing?.Id ?? ((await docker.createNetwork({
-      Name: name,
-      Driver: (def?.driver as string) ?? "overlay",
-      Attachable: Boolean(def?.attachable),
-      Labels: { ...labelMap(def?.labels), ...ns },
-      Options: (def?.driver_opts as Record<string, string>) ?? {},
-      CheckDuplicate: true,
-    })) as unknown as { id: string }).id;
+    const existing = (
+      (await docker.listNetworks({ filters: { name: [name] } })) as Array<{
+        Id: string;
+        Name: string;
+      }>
+    ).find((n) => n.Name === name);
+    networks[key] =
+      existing?.Id ??
+      (
+        (await docker.createNetwork({
+          Name: name,
+          Driver: (def?.driver as string) ?? "overlay",
+          Attachable: Boolean(def?.attachable),
+          Labels: { ...labelMap(def?.labels), ...ns },
+          Options: (def?.driver_opts as Record<string, string>) ?? {},
+          CheckDuplicate: true,
+        })) as unknown as { id: string }
+      ).id;
   }
   const secrets: Record<string, { id: string; name: string }> = {};
-  for (const [key, def] of Object.entries((compose.secrets ?? {}) as Record<string, { external?: unknown; name?: string }>)) {
+  for (const [key, def] of Object.entries(
+    (compose.secrets ?? {}) as Record<string, { external?: unknown; name?: string }>,
+  )) {
     const name = def?.name ?? `${inputs.stack}_${key}`;
-    const existing = ((await docker.listSecrets({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((s) => s.Spec.Name === name);
+    const existing = (
+      (await docker.listSecrets({ filters: { name: [name] } })) as Array<{
+        ID: string;
+        Spec: { Name: string };
+      }>
+    ).find((s) => s.Spec.Name === name);
     if (existing) secrets[key] = { id: existing.ID, name };
     else if (!def?.external) {
-      const created = (await docker.createSecret({ Name: name, Labels: ns, Data: Buffer.from(inputs.secretValues?.[key] ?? "").toString("base64") })) as unknown as { id: string };
+      const created = (await docker.createSecret({
+        Name: name,
+        Labels: ns,
+        Data: Buffer.from(inputs.secretValues?.[key] ?? "").toString("base64"),
+      })) as unknown as { id: string };
       secrets[key] = { id: created.id, name };
     }
   }
   // Configs are immutable: the content hash in the name lets a change roll as a new config.
   const configs: Record<string, { id: string; name: string }> = {};
-  for (const [key, def] of Object.entries((compose.configs ?? {}) as Record<string, { external?: unknown; name?: string }>)) {
+  for (const [key, def] of Object.entries(
+    (compose.configs ?? {}) as Record<string, { external?: unknown; name?: string }>,
+  )) {
     if (def?.external) {
       const name = def.name ?? key;
-      const found = ((await docker.listConfigs({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((c) => c.Spec.Name === name);
+      const found = (
+        (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
+          ID: string;
+          Spec: { Name: string };
+        }>
+      ).find((c) => c.Spec.Name === name);
       if (found) configs[key] = { id: found.ID, name };
       continue;
     }
     const data = inputs.configValues?.[key] ?? "";
     const name = `${inputs.stack}_${key}-${contentHash(data).slice(0, 8)}`;
-    const existing = ((await docker.listConfigs({ filters: { name: [name] } })) as Array<{ ID: string; Spec: { Name: string } }>).find((c) => c.Spec.Name === name);
+    const existing = (
+      (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
+        ID: string;
+        Spec: { Name: string };
+      }>
+    ).find((c) => c.Spec.Name === name);
     configs[key] = {
-      id: existing?.ID ?? ((await docker.createConfig({ Name: name, Labels: ns, Data: Buffer.from(data).toString("base64") })) as unknown as { id: string }).id,
+      id:
+        existing?.ID ??
+        (
+          (await docker.createConfig({
+            Name: name,
+            Labels: ns,
+            Data: Buffer.from(data).toString("base64"),
+          })) as unknown as { id: string }
+        ).id,
       name,
     };
   }
@@ -192,28 +313,44 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
       const current = (await stackServices(docker, inputs.stack)).find((s) => s.Spec.Name === name);
       try {
         if (!current) await docker.createService(spec);
-        else await docker.getService(current.ID).update({ _query: { version: current.Version.Index }, _body: spec });
+        else
+          await docker
+            .getService(current.ID)
+            .update({ _query: { version: current.Version.Index }, _body: spec });
         break;
       } catch (err) {
         if (isOutOfSequence(err) && attempt < swarm.VERSION_RETRIES) continue;
-        throw new Error(`stack ${inputs.stack}: deploying ${name} failed: ${engineMessage(err)}`);
+        throw new Error(`stack ${inputs.stack}: deploying ${name} failed: ${engineMessage(err)}`, {
+          cause: err,
+        });
       }
     }
   }
   const names = new Set(Object.values(specs).map((s) => s.Name));
-  for (const svc of live.filter((s) => !names.has(s.Spec.Name))) await docker.getService(svc.ID).remove();
+  for (const svc of live.filter((s) => !names.has(s.Spec.Name)))
+    await docker.getService(svc.ID).remove();
   await converge(docker, inputs.stack, (inputs.convergeTimeoutSeconds ?? 120) * 1000, since);
   // Configs replaced by new content are no longer referenced once the services converged.
   const inUse = new Set(Object.values(ids.configs).map((c) => c.id));
-  for (const cfg of (await docker.listConfigs({ filters: { label: [`${STACK_NAMESPACE}=${inputs.stack}`] } })) as Array<{ ID: string }>) {
-    if (!inUse.has(cfg.ID)) await docker.getConfig(cfg.ID).remove().catch(() => undefined);
+  for (const cfg of (await docker.listConfigs({
+    filters: { label: [`${STACK_NAMESPACE}=${inputs.stack}`] },
+  })) as Array<{ ID: string }>) {
+    if (!inUse.has(cfg.ID))
+      await docker
+        .getConfig(cfg.ID)
+        .remove()
+        .catch(() => undefined);
   }
   return { ...inputs, services: await liveSummary(docker, inputs.stack) };
 }
 
-async function liveSummary(docker: Dockerode, stack: string): Promise<Record<string, ServiceSummary>> {
+async function liveSummary(
+  docker: Dockerode,
+  stack: string,
+): Promise<Record<string, ServiceSummary>> {
   const out: Record<string, ServiceSummary> = {};
-  for (const svc of await stackServices(docker, stack)) out[svc.Spec.Name.slice(stack.length + 1)] = summarize(svc.Spec);
+  for (const svc of await stackServices(docker, stack))
+    out[svc.Spec.Name.slice(stack.length + 1)] = summarize(svc.Spec);
   return out;
 }
 
@@ -223,17 +360,30 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     const failures: pulumi.dynamic.CheckFailure[] = [];
     try {
       const compose = parseCompose(news.compose, `stack ${news.stack}`);
-      for (const reason of validateRouting(compose, news.stack, { clusters: news.clusters ?? [], collection: news.collection })) {
+      for (const reason of validateRouting(compose, news.stack, {
+        clusters: news.clusters ?? [],
+        collection: news.collection,
+      })) {
         failures.push({ property: "", reason: `stack ${news.stack}: ${reason}` });
       }
-      for (const [key, def] of Object.entries((compose.secrets ?? {}) as Record<string, { external?: unknown }>)) {
+      for (const [key, def] of Object.entries(
+        (compose.secrets ?? {}) as Record<string, { external?: unknown }>,
+      )) {
         if (!def?.external && news.secretValues?.[key] === undefined) {
-          failures.push({ property: "", reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret` });
+          failures.push({
+            property: "",
+            reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret`,
+          });
         }
       }
-      for (const [key, def] of Object.entries((compose.configs ?? {}) as Record<string, { external?: unknown }>)) {
+      for (const [key, def] of Object.entries(
+        (compose.configs ?? {}) as Record<string, { external?: unknown }>,
+      )) {
         if (!def?.external && news.configValues?.[key] === undefined) {
-          failures.push({ property: "", reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}` });
+          failures.push({
+            property: "",
+            reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}`,
+          });
         }
       }
     } catch (err) {
@@ -244,7 +394,9 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
   },
 
   async diff(_id, olds, news) {
-    const replaces = deepEqual(olds.secretValues ?? {}, news.secretValues ?? {}) ? [] : ["secretValues"];
+    const replaces = deepEqual(olds.secretValues ?? {}, news.secretValues ?? {})
+      ? []
+      : ["secretValues"];
     if (olds.stack !== news.stack) replaces.push("stack");
     let wanted: Record<string, ServiceSummary> | undefined;
     try {
@@ -291,17 +443,35 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     const deadline = Date.now() + 60_000;
     for (;;) {
       let left = (await stackServices(docker, props.stack)).length;
-      for (const net of (await docker.listNetworks({ filters: { label: ns } })) as Array<{ Id: string }>) {
-        await docker.getNetwork(net.Id).remove().catch(() => left++);
+      for (const net of (await docker.listNetworks({ filters: { label: ns } })) as Array<{
+        Id: string;
+      }>) {
+        await docker
+          .getNetwork(net.Id)
+          .remove()
+          .catch(() => left++);
       }
-      for (const sec of (await docker.listSecrets({ filters: { label: ns } })) as Array<{ ID: string }>) {
-        await docker.getSecret(sec.ID).remove().catch(() => left++);
+      for (const sec of (await docker.listSecrets({ filters: { label: ns } })) as Array<{
+        ID: string;
+      }>) {
+        await docker
+          .getSecret(sec.ID)
+          .remove()
+          .catch(() => left++);
       }
-      for (const cfg of (await docker.listConfigs({ filters: { label: ns } })) as Array<{ ID: string }>) {
-        await docker.getConfig(cfg.ID).remove().catch(() => left++);
+      for (const cfg of (await docker.listConfigs({ filters: { label: ns } })) as Array<{
+        ID: string;
+      }>) {
+        await docker
+          .getConfig(cfg.ID)
+          .remove()
+          .catch(() => left++);
       }
       if (!left) return;
-      if (Date.now() > deadline) throw new Error(`stack ${props.stack}: services, networks or secrets still present after 60 s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `stack ${props.stack}: services, networks or secrets still present after 60 s`,
+        );
       await sleep(1000); // tasks of removed services release them as they stop
     }
   },
@@ -312,6 +482,13 @@ export class AppStack extends pulumi.dynamic.Resource {
   declare public readonly services: pulumi.Output<Record<string, ServiceSummary>>;
 
   constructor(name: string, args: AppStackArgs, opts?: pulumi.CustomResourceOptions) {
-    super(appStackProvider, name, { services: undefined, ...args }, { ...opts, additionalSecretOutputs: ["connection", "secretValues"] }, "swarm", "AppStack");
+    super(
+      appStackProvider,
+      name,
+      { services: undefined, ...args },
+      { ...opts, additionalSecretOutputs: ["connection", "secretValues"] },
+      "swarm",
+      "AppStack",
+    );
   }
 }

@@ -56,7 +56,10 @@ function ownedKeys(id: string, props?: Partial<NodeLabelsOutputs>): string[] {
   return keys ? keys.split(",").filter(Boolean) : [];
 }
 
-export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInputs, NodeLabelsOutputs> = {
+export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
+  NodeLabelsInputs,
+  NodeLabelsOutputs
+> = {
   async check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const field = news.source ?? "node";
@@ -64,8 +67,13 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
       failures.push({ property: "", reason: `${field}: a node hostname or ID is required` });
     }
     for (const [k, v] of Object.entries(news.labels ?? {})) {
-      if (!k || /\s/.test(k)) failures.push({ property: "", reason: `label key ${JSON.stringify(k)} is not a valid label key` });
-      if (typeof v !== "string") failures.push({ property: "", reason: `label ${k} must be a string, got ${typeof v}` });
+      if (!k || /\s/.test(k))
+        failures.push({
+          property: "",
+          reason: `label key ${JSON.stringify(k)} is not a valid label key`,
+        });
+      if (typeof v !== "string")
+        failures.push({ property: "", reason: `label ${k} must be a string, got ${typeof v}` });
     }
     if (failures.length || !news.node) return { inputs: news, failures };
     let nodes;
@@ -76,7 +84,10 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
     }
     const node = swarm.findNode(nodes, news.node);
     if (!node) {
-      const known = nodes.map((n) => n.Description?.Hostname).filter(Boolean).join(", ");
+      const known = nodes
+        .map((n) => n.Description?.Hostname)
+        .filter(Boolean)
+        .join(", ");
       failures.push({
         property: "",
         reason: `${field}: node "${news.node}" is not in the swarm; use one of: ${known}`,
@@ -119,15 +130,22 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
     const docker = swarm.connect(inputs.connection);
     const node = swarm.findNode(await swarm.listNodes(docker, inputs.connection), inputs.node);
     if (!node) throw new Error(`NodeLabels: node "${inputs.node}" is not in the swarm`);
-    const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => ({ ...labels, ...inputs.labels }));
-    return { id: node.ID, outs: { ...inputs, nodeId: node.ID, hostname: updated.Description?.Hostname ?? inputs.node } };
+    const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => ({
+      ...labels,
+      ...inputs.labels,
+    }));
+    return {
+      id: node.ID,
+      outs: { ...inputs, nodeId: node.ID, hostname: updated.Description?.Hostname ?? inputs.node },
+    };
   },
 
   async update(id, olds, news) {
     const docker = swarm.connect(news.connection);
     const nodeId = olds.nodeId ?? id;
     const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
-      for (const [key, value] of Object.entries(olds.labels ?? {})) if (!(key in news.labels) && labels[key] === value) delete labels[key];
+      for (const [key, value] of Object.entries(olds.labels ?? {}))
+        if (!(key in news.labels) && labels[key] === value) delete labels[key];
       return { ...labels, ...news.labels };
     });
     return { outs: { ...news, nodeId, hostname: updated.Description?.Hostname ?? olds.hostname } };
@@ -135,10 +153,15 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<NodeLabelsInput
 
   async delete(id, props) {
     try {
-      await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) => {
-        for (const [key, value] of Object.entries(props.labels ?? {})) if (labels[key] === value) delete labels[key];
-        return labels;
-      });
+      await swarm.updateNodeLabels(
+        swarm.connect(props.connection),
+        props.nodeId ?? id,
+        (labels) => {
+          for (const [key, value] of Object.entries(props.labels ?? {}))
+            if (labels[key] === value) delete labels[key];
+          return labels;
+        },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err; // a node that left the swarm has no labels left to remove
     }
@@ -174,7 +197,12 @@ export class NodeLabels extends pulumi.dynamic.Resource {
     super(
       nodeLabelsProvider,
       name,
-      { nodeId: undefined, hostname: undefined, providerVersion: NODE_LABELS_PROVIDER_VERSION, ...args },
+      {
+        nodeId: undefined,
+        hostname: undefined,
+        providerVersion: NODE_LABELS_PROVIDER_VERSION,
+        ...args,
+      },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "swarm",
       "NodeLabels",

@@ -61,26 +61,49 @@ async function inspectByName(docker: Dockerode, name: string): Promise<NetworkIn
 
 /** Services and containers attached to a network, for a message a person can act on. */
 export async function networkUsers(docker: Dockerode, net: NetworkInfo): Promise<string[]> {
-  const services = (await docker.listServices()) as Array<{ Spec: { Name: string; TaskTemplate?: { Networks?: Array<{ Target: string }> } } }>;
+  const services = (await docker.listServices()) as Array<{
+    Spec: { Name: string; TaskTemplate?: { Networks?: Array<{ Target: string }> } };
+  }>;
   const users = services
-    .filter((s) => (s.Spec.TaskTemplate?.Networks ?? []).some((n) => n.Target === net.Id || n.Target === net.Name))
+    .filter((s) =>
+      (s.Spec.TaskTemplate?.Networks ?? []).some(
+        (n) => n.Target === net.Id || n.Target === net.Name,
+      ),
+    )
     .map((s) => `service ${s.Spec.Name}`);
-  const containers = Object.values(net.Containers ?? {}).map((c) => `container ${c.Name}`).filter((c) => !c.endsWith("-endpoint"));
+  const containers = Object.values(net.Containers ?? {})
+    .map((c) => `container ${c.Name}`)
+    .filter((c) => !c.endsWith("-endpoint"));
   return [...users, ...containers];
 }
 
-export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetworkInputs, OverlayNetworkOutputs> = {
+export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
+  OverlayNetworkInputs,
+  OverlayNetworkOutputs
+> = {
   async check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(news.name ?? "")) {
-      failures.push({ property: "name", reason: `network name ${JSON.stringify(news.name)} is not valid; use letters, digits, _ . -` });
+      failures.push({
+        property: "name",
+        reason: `network name ${JSON.stringify(news.name)} is not valid; use letters, digits, _ . -`,
+      });
     }
-    return { inputs: { driver: "overlay", attachable: true, labels: {}, options: {}, ...news }, failures };
+    return {
+      inputs: { driver: "overlay", attachable: true, labels: {}, options: {}, ...news },
+      failures,
+    };
   },
 
   async diff(_id, olds, news) {
-    const replaces = REPLACING.filter((k) => !deepEqual(olds[k] ?? (k === "labels" || k === "options" ? {} : undefined), news[k]));
-    return { changes: replaces.length > 0 || olds.detachTimeoutSeconds !== news.detachTimeoutSeconds, replaces: [...replaces], deleteBeforeReplace: true };
+    const replaces = REPLACING.filter(
+      (k) => !deepEqual(olds[k] ?? (k === "labels" || k === "options" ? {} : undefined), news[k]),
+    );
+    return {
+      changes: replaces.length > 0 || olds.detachTimeoutSeconds !== news.detachTimeoutSeconds,
+      replaces: [...replaces],
+      deleteBeforeReplace: true,
+    };
   },
 
   async create(inputs) {
@@ -114,7 +137,9 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
         attachable: Boolean(net.Attachable),
         labels: net.Labels ?? {},
         // The driver adds options of its own (the VXLAN ID); only declared ones are compared.
-        options: Object.fromEntries(Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""])),
+        options: Object.fromEntries(
+          Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""]),
+        ),
         networkId: net.Id,
       };
       const { networkId: _n, ...inputs } = outs;
@@ -140,6 +165,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
             `network ${props.name} is still in use after ${props.detachTimeoutSeconds ?? 60} s` +
               (users.length ? ` by ${users.join(", ")}` : "") +
               `; remove those (or the routing labels that make Interlock attach its proxy) first. Engine: ${engineMessage(err)}`,
+            { cause: err },
           );
         }
         // Interlock detaches a proxy from an app network at its next poll (~3 s).
@@ -157,9 +183,14 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<OverlayNetw
  */
 async function nameFreed(docker: Dockerode, name: string, deadline: number): Promise<void> {
   for (;;) {
-    const listed = (await docker.listNetworks({ filters: { name: [name] } })) as Array<{ Name: string }>;
+    const listed = (await docker.listNetworks({ filters: { name: [name] } })) as Array<{
+      Name: string;
+    }>;
     if (!listed.some((n) => n.Name === name)) return;
-    if (Date.now() > deadline) throw new Error(`network ${name} was removed but is still listed; check docker network ls on the managers`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `network ${name} was removed but is still listed; check docker network ls on the managers`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -170,6 +201,13 @@ export class OverlayNetwork extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string>;
 
   constructor(name: string, args: OverlayNetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(overlayNetworkProvider, name, { networkId: undefined, ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "swarm", "OverlayNetwork");
+    super(
+      overlayNetworkProvider,
+      name,
+      { networkId: undefined, ...args },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "swarm",
+      "OverlayNetwork",
+    );
   }
 }

@@ -43,7 +43,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 export function contentHash(value: unknown): string {
   const crypto = require("crypto") as typeof import("crypto");
-  return crypto.createHash("sha256").update(typeof value === "string" ? value : stableStringify(value)).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(typeof value === "string" ? value : stableStringify(value))
+    .digest("hex");
 }
 
 /** Copies tables and arrays; scalars (datetimes and big integers included) are shared as they are. */
@@ -63,7 +66,10 @@ export function plainTree<T>(value: T): T {
 }
 
 /** The first path whose value JSON (and so Pulumi state) cannot carry, or undefined. */
-export function nonJsonPath(value: unknown, prefix = ""): { path: string; value: unknown } | undefined {
+export function nonJsonPath(
+  value: unknown,
+  prefix = "",
+): { path: string; value: unknown } | undefined {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = nonJsonPath(value[i], `${prefix}[${i}]`);
@@ -96,10 +102,16 @@ export function jsonSafe<T>(value: T): T {
 }
 
 /** Merges `over` into `base`: tables merge key by key, anything else replaces. */
-export function deepMerge<T extends Record<string, unknown>>(base: T, over: Record<string, unknown>): T {
+export function deepMerge<T extends Record<string, unknown>>(
+  base: T,
+  over: Record<string, unknown>,
+): T {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
+    out[key] =
+      isPlainObject(value) && isPlainObject(out[key])
+        ? deepMerge(out[key] as Record<string, unknown>, value)
+        : value;
   }
   return out as T;
 }
@@ -111,7 +123,9 @@ export function deepMerge<T extends Record<string, unknown>>(base: T, over: Reco
 export function changedPaths(olds: unknown, news: unknown, prefix = ""): string[] {
   if (isPlainObject(olds) && isPlainObject(news)) {
     const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
-    return [...keys].sort().flatMap((k) => changedPaths(olds[k], news[k], prefix ? `${prefix}.${k}` : k));
+    return [...keys]
+      .sort()
+      .flatMap((k) => changedPaths(olds[k], news[k], prefix ? `${prefix}.${k}` : k));
   }
   return deepEqual(olds, news) ? [] : [prefix];
 }

@@ -11,6 +11,7 @@ export async function engineWarn(message: string): Promise<void> {
   };
   const options = state.getStore().settings.options;
   const [script, engineAddr] = process.argv.slice(1);
-  if (!options.engineAddr && /dynamic-provider/.test(script ?? "") && engineAddr) options.engineAddr = engineAddr;
+  if (!options.engineAddr && /dynamic-provider/.test(script ?? "") && engineAddr)
+    options.engineAddr = engineAddr;
   await pulumi.log.warn(message);
 }

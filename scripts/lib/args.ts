@@ -16,13 +16,25 @@ type Flags = Record<string, { type: "string" | "boolean" }>;
 
 export function parseCommandLine<F extends Flags>(argv: string[], flags: F, usage: string) {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: flags,
+      allowPositionals: true,
+      strict: true,
+    });
     for (const [name, value] of Object.entries(values)) {
-      if (typeof value === "string" && (value === "" || value.startsWith("--"))) throw new Error(`option --${name} needs a value`);
+      if (typeof value === "string" && (value === "" || value.startsWith("--")))
+        throw new Error(`option --${name} needs a value`);
     }
-    return { values: values as { [K in keyof F]?: F[K]["type"] extends "string" ? string : boolean }, positionals };
+    return {
+      values: values as { [K in keyof F]?: F[K]["type"] extends "string" ? string : boolean },
+      positionals,
+    };
   } catch (err) {
-    const reason = (err as Error).message.split("\n").filter((l) => !l.startsWith("To specify")).join(" ");
+    const reason = (err as Error).message
+      .split("\n")
+      .filter((l) => !l.startsWith("To specify"))
+      .join(" ");
     throw new UsageError(`${reason}\nusage: ${usage}`);
   }
 }

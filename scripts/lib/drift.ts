@@ -35,9 +35,19 @@ export function driftOf(stack: string, events: EngineEvent[]): DriftReport {
   const resources: DriftedResource[] = [];
   for (const step of stepsOf(events, "outputs")) {
     const gone = step.op === "delete" || (step.before !== undefined && step.after === undefined);
-    const properties = gone ? [] : propertyChanges(step).filter((p) => !DERIVED.test(p.path) || p.path.startsWith("networkId"));
+    const properties = gone
+      ? []
+      : propertyChanges(step).filter(
+          (p) => !DERIVED.test(p.path) || p.path.startsWith("networkId"),
+        );
     if (gone || properties.length) {
-      resources.push({ type: step.type.replace(/^pulumi-nodejs:dynamic\//, ""), name: step.name, urn: step.urn, op: gone ? "delete" : "update", properties });
+      resources.push({
+        type: step.type.replace(/^pulumi-nodejs:dynamic\//, ""),
+        name: step.name,
+        urn: step.urn,
+        op: gone ? "delete" : "update",
+        properties,
+      });
     }
   }
   return { stack, status: resources.length ? "drift" : "clean", resources };
@@ -50,7 +60,9 @@ export function whyNotChecked(text: string): string {
   if (reach) return `cluster unreachable: ${reach.slice(reach.indexOf("cannot reach"))}`;
   const creds = lines.find((l) => /x509|certificate|tls:|unauthorized|401|403|forbidden/i.test(l));
   if (creds) return `credentials rejected: ${creds.replace(/^error:\s*/, "")}`;
-  const error = lines.find((l) => /^error:/.test(l) && !/update failed|preview failed|refresh failed/.test(l));
+  const error = lines.find(
+    (l) => /^error:/.test(l) && !/update failed|preview failed|refresh failed/.test(l),
+  );
   return `could not check: ${error ?? lines.filter(Boolean).pop() ?? "unknown error"}`;
 }
 
@@ -65,23 +77,42 @@ async function clusterAnswers(connection?: DockerConnection): Promise<string | u
   } catch (err) {
     const message = unreachableMessage(err, connection);
     if (isUnreachable(err)) return `cluster unreachable: ${message}`;
-    return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message) ? `credentials rejected: ${message}` : `could not check: ${message}`;
+    return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message)
+      ? `credentials rejected: ${message}`
+      : `could not check: ${message}`;
   }
 }
 
-export async function checkDrift(stackName: string, progress: (line: string) => void = () => undefined): Promise<DriftReport> {
+export async function checkDrift(
+  stackName: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<DriftReport> {
   const events: EngineEvent[] = [];
   const printed: string[] = [];
-  const fail = (error: string): DriftReport => ({ stack: stackName, status: "error", resources: [], error });
+  const fail = (error: string): DriftReport => ({
+    stack: stackName,
+    status: "error",
+    resources: [],
+    error,
+  });
   try {
     const stack = await openStack(stackName, { create: false });
     const config = await stack.getAllConfig();
     const docker = config[`${CONFIG_NAMESPACE}:docker`];
-    const unreachable = await clusterAnswers(docker ? (JSON.parse(docker.value) as DockerConnection) : undefined);
+    const unreachable = await clusterAnswers(
+      docker ? (JSON.parse(docker.value) as DockerConnection) : undefined,
+    );
     if (unreachable) return fail(unreachable);
     const deployed = (await stack.exportStack()).deployment?.resources ?? [];
-    if (!deployed.some((r: { type?: string }) => r.type !== "pulumi:pulumi:Stack" && !String(r.type).startsWith("pulumi:providers:"))) {
-      return fail(`nothing to check: stack ${stackName} has never been deployed (no resources in its state); run up first`);
+    if (
+      !deployed.some(
+        (r: { type?: string }) =>
+          r.type !== "pulumi:pulumi:Stack" && !String(r.type).startsWith("pulumi:providers:"),
+      )
+    ) {
+      return fail(
+        `nothing to check: stack ${stackName} has never been deployed (no resources in its state); run up first`,
+      );
     }
     await stack.refresh({
       previewOnly: true,
@@ -89,7 +120,10 @@ export async function checkDrift(stackName: string, progress: (line: string) => 
       onEvent: (e) => {
         events.push(e);
         const m = e.resourcePreEvent?.metadata;
-        if (m && m.type !== "pulumi:pulumi:Stack") progress(`checking ${m.type.replace(/^pulumi-nodejs:dynamic\//, "")} ${m.urn.split("::").pop()}`);
+        if (m && m.type !== "pulumi:pulumi:Stack")
+          progress(
+            `checking ${m.type.replace(/^pulumi-nodejs:dynamic\//, "")} ${m.urn.split("::").pop()}`,
+          );
       },
     });
   } catch (err) {

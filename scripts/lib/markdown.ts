@@ -18,7 +18,14 @@ const VERB: Record<string, string> = {
   read: "read",
   refresh: "refresh",
 };
-const SIGN: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", read: ">", refresh: "~" };
+const SIGN: Record<string, string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  replace: "+-",
+  read: ">",
+  refresh: "~",
+};
 
 function show(v: unknown): string {
   if (v === undefined) return "—";
@@ -34,17 +41,29 @@ function shortType(type: string): string {
 
 function tomlDiff(step: Step): string | undefined {
   if (!/InterlockConfig$/.test(step.type)) return undefined;
-  const config = (props?: Record<string, unknown>) => ({ Extensions: (props?.sections ?? {}) as Record<string, ExtensionSection> });
+  const config = (props?: Record<string, unknown>) => ({
+    Extensions: (props?.sections ?? {}) as Record<string, ExtensionSection>,
+  });
   const before = step.before?.sections ? stringifyCoreConfig(config(step.before)) : "";
   // Written as a patch of the old text, as a rollout writes it: the diff shows only changes.
-  const after = step.after?.sections ? stringifyCoreConfig(config(step.after), before || undefined) : "";
+  const after = step.after?.sections
+    ? stringifyCoreConfig(config(step.after), before || undefined)
+    : "";
   if (before === after) return undefined;
   const patch = createTwoFilesPatch("before", "after", before, after, "", "", { context: 2 })
     .split("\n")
     .slice(1)
     .map((l) => l.replace(/\t$/, ""))
     .join("\n");
-  return ["<details open><summary>Interlock config TOML (owned sections)</summary>", "", "```diff", patch.trimEnd(), "```", "", "</details>"].join("\n");
+  return [
+    "<details open><summary>Interlock config TOML (owned sections)</summary>",
+    "",
+    "```diff",
+    patch.trimEnd(),
+    "```",
+    "",
+    "</details>",
+  ].join("\n");
 }
 
 /** Markdown for one stack's preview; `steps` from stepsOf(events). */
@@ -69,13 +88,21 @@ export function renderReview(stack: string, steps: Step[]): string {
     "",
     "| | resource | type |",
     "|---|---|---|",
-    ...merged.map((s) => `| ${SIGN[VERB[s.op] ?? s.op] ?? s.op} ${VERB[s.op] ?? s.op} | \`${s.name}\` | \`${shortType(s.type)}\` |`),
+    ...merged.map(
+      (s) =>
+        `| ${SIGN[VERB[s.op] ?? s.op] ?? s.op} ${VERB[s.op] ?? s.op} | \`${s.name}\` | \`${shortType(s.type)}\` |`,
+    ),
   );
   for (const s of merged) {
     const verb = VERB[s.op] ?? s.op;
     lines.push("", `#### ${SIGN[verb] ?? ""} ${verb} \`${s.name}\` (\`${shortType(s.type)}\`)`);
     if (verb === "replace") {
-      lines.push("", s.replaces.length ? `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.` : "Replaced.");
+      lines.push(
+        "",
+        s.replaces.length
+          ? `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.`
+          : "Replaced.",
+      );
       if (/^aws:lb\/loadBalancer:LoadBalancer$/.test(s.type)) {
         const was = s.before?.dnsName;
         lines.push(
@@ -89,12 +116,17 @@ export function renderReview(stack: string, steps: Step[]): string {
     // A changed secret looks the same masked before and after; the engine still names it.
     for (const key of new Set([...s.diffs, ...s.replaces])) {
       if (!changes.some((c) => c.path === key || c.path.startsWith(`${key}.`))) {
-        changes.push({ path: key, before: s.before?.[key], after: s.after?.[key] === undefined ? undefined : "[changed]" });
+        changes.push({
+          path: key,
+          before: s.before?.[key],
+          after: s.after?.[key] === undefined ? undefined : "[changed]",
+        });
       }
     }
     if (changes.length) {
       lines.push("", "| property | before | after |", "|---|---|---|");
-      for (const c of changes) lines.push(`| \`${c.path}\` | ${show(c.before)} | ${show(c.after)} |`);
+      for (const c of changes)
+        lines.push(`| \`${c.path}\` | ${show(c.before)} | ${show(c.after)} |`);
     }
     const toml = tomlDiff(s);
     if (toml) lines.push("", toml);

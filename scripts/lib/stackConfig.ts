@@ -8,7 +8,9 @@ import { REPO } from "./workspace";
 export function readStackTopology(stack: string): Topology {
   const file = path.join(REPO, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
-  const config = ((YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  const config =
+    ((YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> })
+      .config ?? {};
   return parseTopology({
     environments: config[`${CONFIG_NAMESPACE}:environments`],
     interlock: config[`${CONFIG_NAMESPACE}:interlock`],

@@ -38,14 +38,21 @@ export function maskSecrets(value: unknown): unknown {
 export function recordable(events: EngineEvent[]): EngineEvent[] {
   return events
     .filter((e) => e.resourcePreEvent)
-    .map((e) => JSON.parse(JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v))) as EngineEvent);
+    .map(
+      (e) =>
+        JSON.parse(
+          JSON.stringify(maskSecrets(e), (k, v) => (k === "__provider" ? undefined : v)),
+        ) as EngineEvent,
+    );
 }
 
 const HIDDEN = new Set(["__provider", "providerVersion", "connection"]);
 
 function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {
   if (!props) return undefined;
-  return maskSecrets(Object.fromEntries(Object.entries(props).filter(([k]) => !HIDDEN.has(k)))) as Record<string, unknown>;
+  return maskSecrets(
+    Object.fromEntries(Object.entries(props).filter(([k]) => !HIDDEN.has(k))),
+  ) as Record<string, unknown>;
 }
 
 /** Steps that change something (`same` and the stack itself are left out), in event order. */
@@ -56,7 +63,13 @@ export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "in
     const m = which === "outputs" ? e.resOutputsEvent?.metadata : e.resourcePreEvent?.metadata;
     // The stack and the default providers (which carry the stack config) say nothing new.
     // A refresh can call a step "same" whose read values still differ (an output only).
-    if (!m || (m.op === "same" && which === "inputs") || m.type === "pulumi:pulumi:Stack" || m.type.startsWith("pulumi:providers:")) continue;
+    if (
+      !m ||
+      (m.op === "same" && which === "inputs") ||
+      m.type === "pulumi:pulumi:Stack" ||
+      m.type.startsWith("pulumi:providers:")
+    )
+      continue;
     const replacing = /replace/.test(m.op);
     const key = `${m.urn}|${replacing ? "replace" : m.op}`;
     const seen = steps.get(key);
@@ -65,8 +78,10 @@ export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "in
     if (seen && !replacing) continue;
     const detailed = (m.detailedDiff ?? {}) as Record<string, { kind?: string }>;
     const replaces = [
-      ...Object.entries(detailed).filter(([, d]) => /replace/.test(d.kind ?? "")).map(([k]) => k),
-      ...(replacing ? m.keys ?? [] : []),
+      ...Object.entries(detailed)
+        .filter(([, d]) => /replace/.test(d.kind ?? ""))
+        .map(([k]) => k),
+      ...(replacing ? (m.keys ?? []) : []),
     ];
     steps.set(key, {
       op: replacing ? "replace" : m.op,
@@ -100,9 +115,12 @@ export function propertyChanges(step: Step): PropertyChange[] {
   const out: PropertyChange[] = [];
   const walk = (a: unknown, b: unknown, path: string[]) => {
     if (isTable(a) && isTable(b)) {
-      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[k], b[k], [...path, segment(k)]);
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        walk(a[k], b[k], [...path, segment(k)]);
     } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.some(isTable)) {
-      a.forEach((x, i) => walk(x, b[i], [...path.slice(0, -1), `${path[path.length - 1] ?? ""}[${i}]`]));
+      a.forEach((x, i) =>
+        walk(x, b[i], [...path.slice(0, -1), `${path[path.length - 1] ?? ""}[${i}]`]),
+      );
     } else if (changedPaths(a, b).length) {
       out.push({ path: path.join("."), before: a, after: b });
     }

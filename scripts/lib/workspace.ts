@@ -7,7 +7,12 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  Stack,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
 import { ingressProgram } from "../../stacks/program";
 
 export const REPO = path.resolve(__dirname, "../..");
@@ -26,26 +31,35 @@ let binDir: string | undefined;
 /** The directory holding `pulumi` and `pulumi-resource-pulumi-nodejs`, built on first use. */
 export function engineBinDir(): string {
   if (binDir) return binDir;
-  binDir = process.env.PULUMI_BIN_DIR ??
-    execFileSync("bash", [path.join(REPO, "scripts/engine.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  binDir =
+    process.env.PULUMI_BIN_DIR ??
+    execFileSync("bash", [path.join(REPO, "scripts/engine.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
   return binDir;
 }
 
 /** Environment for every engine run of `stackName`. */
 export function engineEnv(stackName: string): Record<string, string> {
   const env: Record<string, string> = {
-    PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${path.join(STATE_DIR, "backend")}`,
+    PULUMI_BACKEND_URL:
+      process.env.PULUMI_BACKEND_URL ?? `file://${path.join(STATE_DIR, "backend")}`,
     PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(STATE_DIR, "pulumi-home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PATH: `${engineBinDir()}:${process.env.PATH}`,
   };
-  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? (isLabStack(stackName) ? LAB_PASSPHRASE : undefined);
+  const passphrase =
+    process.env.PULUMI_CONFIG_PASSPHRASE ?? (isLabStack(stackName) ? LAB_PASSPHRASE : undefined);
   if (passphrase !== undefined) env.PULUMI_CONFIG_PASSPHRASE = passphrase;
   else if (!process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    throw new Error(`stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for its secrets`);
+    throw new Error(
+      `stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for its secrets`,
+    );
   }
-  const dockerHost = process.env.DOCKER_HOST ?? (isLabStack(stackName) ? LAB_DOCKER_HOST : undefined);
+  const dockerHost =
+    process.env.DOCKER_HOST ?? (isLabStack(stackName) ? LAB_DOCKER_HOST : undefined);
   if (dockerHost) env.DOCKER_HOST = dockerHost;
   return env;
 }
@@ -63,11 +77,19 @@ export class NoSuchStackError extends Error {
  * must exist; the stack is created in the backend only with `create` (by `up`, the one
  * command that writes), so reading commands never create stacks or stack files.
  */
-export async function openStack(stackName: string, opts: { create?: boolean } = { create: true }): Promise<Stack> {
+export async function openStack(
+  stackName: string,
+  opts: { create?: boolean } = { create: true },
+): Promise<Stack> {
   const stackFile = path.join(REPO, `Pulumi.${stackName}.yaml`);
   if (!fs.existsSync(stackFile)) {
-    const known = fs.readdirSync(REPO).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-    throw new NoSuchStackError(`no such stack: ${stackName} has no stack file ${path.basename(stackFile)} (stacks here: ${known.join(", ")})`);
+    const known = fs
+      .readdirSync(REPO)
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+      .map((f) => f.slice(7, -5));
+    throw new NoSuchStackError(
+      `no such stack: ${stackName} has no stack file ${path.basename(stackFile)} (stacks here: ${known.join(", ")})`,
+    );
   }
   const env = engineEnv(stackName);
   for (const dir of [STATE_DIR, env.PULUMI_HOME]) fs.mkdirSync(dir, { recursive: true });
@@ -84,7 +106,9 @@ export async function openStack(stackName: string, opts: { create?: boolean } = 
     return await LocalWorkspace.selectStack(args, workspace);
   } catch (err) {
     if (err instanceof StackNotFoundError || /no stack named/i.test((err as Error).message)) {
-      throw new NoSuchStackError(`no such stack: ${stackName} is not in the backend ${env.PULUMI_BACKEND_URL}; deploy it first with up`);
+      throw new NoSuchStackError(
+        `no such stack: ${stackName} is not in the backend ${env.PULUMI_BACKEND_URL}; deploy it first with up`,
+      );
     }
     throw err;
   }

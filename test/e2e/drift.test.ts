@@ -18,12 +18,20 @@ import { baseline, docker, LAB, labDocker } from "../support/lab";
 const CLUSTER = "com.docker.interlock.service.cluster";
 
 function drifted(report: DriftReport): string[] {
-  return report.resources.flatMap((r) => (r.properties.length ? r.properties.map((p) => `${r.type} ${r.name} ${p.path}`) : [`${r.type} ${r.name} gone`]));
+  return report.resources.flatMap((r) =>
+    r.properties.length
+      ? r.properties.map((p) => `${r.type} ${r.name} ${p.path}`)
+      : [`${r.type} ${r.name} gone`],
+  );
 }
 
 /** The drift CLI as a scheduled job runs it. */
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", "drift", ...args], { cwd: REPO, encoding: "utf8", env: process.env });
+  const r = spawnSync(
+    "npx",
+    ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", "drift", ...args],
+    { cwd: REPO, encoding: "utf8", env: process.env },
+  );
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,7 +45,12 @@ describe("drift check on the lab", function () {
     process.env.PULUMI_BACKEND_URL = `file://${fs.mkdtempSync(path.join(os.tmpdir(), "ingress-drift-"))}`;
     process.env.PULUMI_CONFIG_PASSPHRASE = "drift";
     process.env.DOCKER_HOST = LAB.host;
-    fs.writeFileSync(file, fs.readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8").replace(/^encryptionsalt:.*\n?/m, ""));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8")
+        .replace(/^encryptionsalt:.*\n?/m, ""),
+    );
     stack = await openStack("drift");
     await stack.up();
   });
@@ -75,12 +88,29 @@ describe("drift check on the lab", function () {
     const live = await readLiveConfig(labDocker());
     const edited = parseCoreConfig(live.text, "live");
     edited.Extensions!.dev.PublishedSSLPort = 9445;
-    await labDocker().createConfig({ Name: "com.docker.ucp.interlock.conf-90", Data: Buffer.from(stringifyCoreConfig(edited)).toString("base64") });
-    docker("service", "update", "--quiet", "--config-rm", live.ref.ConfigName, "--config-add", "source=com.docker.ucp.interlock.conf-90,target=/config.toml", "ucp-interlock");
+    await labDocker().createConfig({
+      Name: "com.docker.ucp.interlock.conf-90",
+      Data: Buffer.from(stringifyCoreConfig(edited)).toString("base64"),
+    });
+    docker(
+      "service",
+      "update",
+      "--quiet",
+      "--config-rm",
+      live.ref.ConfigName,
+      "--config-add",
+      "source=com.docker.ucp.interlock.conf-90,target=/config.toml",
+      "ucp-interlock",
+    );
     const report = await checkDrift("drift");
     assert.strictEqual(report.status, "drift");
-    assert.deepStrictEqual(drifted(report).sort(), ["interlock:InterlockConfig interlock configName", "interlock:InterlockConfig interlock sections.dev.PublishedSSLPort"]);
-    const port = report.resources[0].properties.find((p) => p.path === "sections.dev.PublishedSSLPort")!;
+    assert.deepStrictEqual(drifted(report).sort(), [
+      "interlock:InterlockConfig interlock configName",
+      "interlock:InterlockConfig interlock sections.dev.PublishedSSLPort",
+    ]);
+    const port = report.resources[0].properties.find(
+      (p) => p.path === "sections.dev.PublishedSSLPort",
+    )!;
     assert.deepStrictEqual([port.before, port.after], [8445, 9445]);
     await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
@@ -88,7 +118,14 @@ describe("drift check on the lab", function () {
 
   it("an app service scaled and relabelled by hand: the stack's service replicas and label", async () => {
     docker("service", "scale", "--detach", "demodev_demo=3");
-    docker("service", "update", "--detach", "--label-add", "com.docker.lb.port=9090", "demodev_demo");
+    docker(
+      "service",
+      "update",
+      "--detach",
+      "--label-add",
+      "com.docker.lb.port=9090",
+      "demodev_demo",
+    );
     const report = await checkDrift("drift");
     assert.deepStrictEqual(drifted(report).sort(), [
       'swarm:AppStack demodev services.demo.labels."com.docker.lb.port"',
@@ -109,10 +146,25 @@ describe("drift check on the lab", function () {
       }
     }
     let report = await checkDrift("drift");
-    assert.deepStrictEqual(drifted(report).sort(), ["swarm:AppStack demodev gone", "swarm:OverlayNetwork ingress_dev gone"]);
-    docker("network", "create", "--driver", "overlay", "--attachable", "--label", "com.docker.ucp.access.label=/dev", "ingress_dev");
+    assert.deepStrictEqual(drifted(report).sort(), [
+      "swarm:AppStack demodev gone",
+      "swarm:OverlayNetwork ingress_dev gone",
+    ]);
+    docker(
+      "network",
+      "create",
+      "--driver",
+      "overlay",
+      "--attachable",
+      "--label",
+      "com.docker.ucp.access.label=/dev",
+      "ingress_dev",
+    );
     report = await checkDrift("drift");
-    assert.deepStrictEqual(drifted(report).sort(), ["swarm:AppStack demodev gone", "swarm:OverlayNetwork ingress_dev networkId"]);
+    assert.deepStrictEqual(drifted(report).sort(), [
+      "swarm:AppStack demodev gone",
+      "swarm:OverlayNetwork ingress_dev networkId",
+    ]);
     await stack.refresh();
     await stack.up();
     assert.strictEqual((await checkDrift("drift")).status, "clean");
@@ -121,11 +173,15 @@ describe("drift check on the lab", function () {
   it("with the lab's manager stopped it exits 2 and says the cluster is unreachable", async () => {
     const pid = fs.readFileSync("/run/interlock-lab/m0/docker.pid", "utf8").trim();
     process.kill(Number(pid), "SIGTERM");
-    for (let i = 0; i < 40 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 40 && fs.existsSync(`/proc/${pid}`); i++)
+      await new Promise((r) => setTimeout(r, 500));
     try {
       const r = cli();
       assert.strictEqual(r.code, 2, r.stdout + r.stderr);
-      assert.match(r.stdout, /drift check of drift: cluster unreachable: cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/m0\.sock/);
+      assert.match(
+        r.stdout,
+        /drift check of drift: cluster unreachable: cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/m0\.sock/,
+      );
     } finally {
       execFileSync("bash", [path.join(REPO, "lab/lab"), "up"], { stdio: "ignore" });
     }

@@ -10,7 +10,16 @@ import * as path from "path";
 import * as http from "http";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { ALL_ENVIRONMENTS_SERVICES, baseline, configNames, docker, LAB, mountedConfigName, nodeLabels, serviceNames } from "../support/lab";
+import {
+  ALL_ENVIRONMENTS_SERVICES,
+  baseline,
+  configNames,
+  docker,
+  LAB,
+  mountedConfigName,
+  nodeLabels,
+  serviceNames,
+} from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 
@@ -28,7 +37,9 @@ function get(url: string): Promise<number> {
 /** A stack file of its own for this run, so the committed Pulumi.lab.yaml stays untouched. */
 function writeStackFile(name: string, mutate: (yaml: string) => string = (y) => y): string {
   const file = path.join(REPO, `Pulumi.${name}.yaml`);
-  const lab = fs.readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
+  const lab = fs
+    .readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8")
+    .replace(/^encryptionsalt:.*\n?/m, "");
   fs.writeFileSync(file, mutate(lab));
   return file;
 }
@@ -59,7 +70,10 @@ describe("the lab stack through the real Pulumi engine", function () {
     assert.strictEqual(result.summary.result, "succeeded", output.join(""));
     const services = await serviceNames();
     assert.deepStrictEqual(services, ALL_ENVIRONMENTS_SERVICES);
-    const clusters = result.outputs.clusters.value as Record<string, { proxyNodes: string[]; httpPort: number; httpsPort: number }>;
+    const clusters = result.outputs.clusters.value as Record<
+      string,
+      { proxyNodes: string[]; httpPort: number; httpsPort: number }
+    >;
     const expected: Array<[string, string, number, number]> = [
       ["dev", LAB.dev, 8082, 8445],
       ["test", LAB.test, 8081, 8444],
@@ -71,23 +85,59 @@ describe("the lab stack through the real Pulumi engine", function () {
       assert.strictEqual(clusters[env].httpsPort, httpsPort);
       assert.strictEqual((await nodeLabels(node))[CLUSTER], env);
       assert.match(
-        docker("service", "ps", `ucp-interlock-proxy-${env}`, "--filter", "desired-state=running", "--format", "{{.Node}}"),
+        docker(
+          "service",
+          "ps",
+          `ucp-interlock-proxy-${env}`,
+          "--filter",
+          "desired-state=running",
+          "--format",
+          "{{.Node}}",
+        ),
         new RegExp(`^${node.replace(/\./g, "\\.")}$`),
       );
       const addr = `10.213.0.${node === LAB.dev ? 11 : node === LAB.test ? 12 : 13}`;
-      assert.strictEqual(await get(`http://${addr}:${httpPort}/`), 200, `${env} proxy answers on ${addr}:${httpPort}`);
+      assert.strictEqual(
+        await get(`http://${addr}:${httpPort}/`),
+        200,
+        `${env} proxy answers on ${addr}:${httpPort}`,
+      );
     }
   });
 
   it("up deploys the demo: demodev with 2 tasks on the dev node, for the dev cluster, on ingress_dev", async () => {
-    const tasks = docker("stack", "ps", "demodev", "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}} {{.CurrentState}}").split("\n");
+    const tasks = docker(
+      "stack",
+      "ps",
+      "demodev",
+      "--filter",
+      "desired-state=running",
+      "--format",
+      "{{.Name}} {{.Node}} {{.CurrentState}}",
+    ).split("\n");
     assert.strictEqual(tasks.length, 2, tasks.join("\n"));
-    for (const t of tasks) assert.match(t, new RegExp(`^demodev_demo\\.\\d ${LAB.dev.replace(/\./g, "\\.")} Running`));
+    for (const t of tasks)
+      assert.match(t, new RegExp(`^demodev_demo\\.\\d ${LAB.dev.replace(/\./g, "\\.")} Running`));
     assert.strictEqual(
-      docker("service", "inspect", "demodev_demo", "--format", '{{index .Spec.Labels "com.docker.lb.service_cluster"}} {{index .Spec.Labels "com.docker.lb.network"}}'),
+      docker(
+        "service",
+        "inspect",
+        "demodev_demo",
+        "--format",
+        '{{index .Spec.Labels "com.docker.lb.service_cluster"}} {{index .Spec.Labels "com.docker.lb.network"}}',
+      ),
       "dev ingress_dev",
     );
-    assert.strictEqual(docker("network", "inspect", "ingress_dev", "--format", '{{.Driver}} {{index .Labels "com.docker.ucp.access.label"}}'), "overlay /dev");
+    assert.strictEqual(
+      docker(
+        "network",
+        "inspect",
+        "ingress_dev",
+        "--format",
+        '{{.Driver}} {{index .Labels "com.docker.ucp.access.label"}}',
+      ),
+      "overlay /dev",
+    );
   });
 
   it("a stack routed to a service cluster that does not exist fails at preview and changes nothing", async () => {
@@ -96,9 +146,17 @@ describe("the lab stack through the real Pulumi engine", function () {
     const compose = path.join(os.tmpdir(), `qa-${process.pid}.yml`);
     fs.writeFileSync(
       compose,
-      fs.readFileSync(path.join(REPO, "test/fixtures/docker-compose.yml"), "utf8").replace("service_cluster: dev", "service_cluster: qa"),
+      fs
+        .readFileSync(path.join(REPO, "test/fixtures/docker-compose.yml"), "utf8")
+        .replace("service_cluster: dev", "service_cluster: qa"),
     );
-    fs.writeFileSync(file, good.replace("config:\n", `config:\n  interlock-ingress:apps:\n    demoqa:\n      environment: dev\n      composeFile: ${compose}\n`));
+    fs.writeFileSync(
+      file,
+      good.replace(
+        "config:\n",
+        `config:\n  interlock-ingress:apps:\n    demoqa:\n      environment: dev\n      composeFile: ${compose}\n`,
+      ),
+    );
     const services = await serviceNames();
     const printed: string[] = [];
     try {
@@ -161,8 +219,13 @@ describe("the lab stack through the real Pulumi engine", function () {
 
   it("destroy gives the cluster back as UCP had it", async () => {
     await stack.destroy({ onOutput });
-    assert.deepStrictEqual(await serviceNames(), ["ucp-interlock", "ucp-interlock-extension", "ucp-interlock-proxy"]);
+    assert.deepStrictEqual(await serviceNames(), [
+      "ucp-interlock",
+      "ucp-interlock-extension",
+      "ucp-interlock-proxy",
+    ]);
     assert.strictEqual(docker("network", "ls", "--filter", "name=ingress_dev", "-q"), "");
-    for (const node of [LAB.dev, LAB.test, LAB.prod]) assert.strictEqual((await nodeLabels(node))[CLUSTER], undefined);
+    for (const node of [LAB.dev, LAB.test, LAB.prod])
+      assert.strictEqual((await nodeLabels(node))[CLUSTER], undefined);
   });
 });

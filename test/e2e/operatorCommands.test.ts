@@ -20,11 +20,16 @@ const FILE = path.join(REPO, `Pulumi.${STACK}.yaml`);
 const TEST_ONLY = fs.readFileSync(path.join(REPO, "Pulumi.lab-test.yaml"), "utf8");
 
 function run(script: string, ...args: string[]): { code: number; out: string; stdout: string } {
-  const r = spawnSync("npx", ["ts-node", "--transpile-only", `scripts/${script}.ts`, ...args], { cwd: REPO, encoding: "utf8", env: process.env });
+  const r = spawnSync("npx", ["ts-node", "--transpile-only", `scripts/${script}.ts`, ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: process.env,
+  });
   return { code: r.status ?? -1, out: r.stdout + r.stderr, stdout: r.stdout };
 }
 
-const count = (text: string, what: RegExp) => (text.match(new RegExp(what.source, "g")) ?? []).length;
+const count = (text: string, what: RegExp) =>
+  (text.match(new RegExp(what.source, "g")) ?? []).length;
 
 describe("operator commands tell the truth", function () {
   this.timeout(900_000);
@@ -62,78 +67,156 @@ describe("operator commands tell the truth", function () {
   });
 
   it("drift of a stack never deployed: exit 2, unreachable cluster or not", () => {
-    const unreachable = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK], {
-      cwd: REPO,
-      encoding: "utf8",
-      env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
-    });
+    const unreachable = spawnSync(
+      "npx",
+      ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK],
+      {
+        cwd: REPO,
+        encoding: "utf8",
+        env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
+      },
+    );
     assert.strictEqual(unreachable.status, 2, unreachable.stdout + unreachable.stderr);
-    assert.match(unreachable.stdout, /drift check of ops: no such stack: ops is not in the backend/);
+    assert.match(
+      unreachable.stdout,
+      /drift check of ops: no such stack: ops is not in the backend/,
+    );
     const up = run("stack", "up", "--stack", STACK);
     assert.strictEqual(up.code, 0, up.out);
-    const down = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK], {
-      cwd: REPO,
-      encoding: "utf8",
-      env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
-    });
+    const down = spawnSync(
+      "npx",
+      ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK],
+      {
+        cwd: REPO,
+        encoding: "utf8",
+        env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
+      },
+    );
     assert.strictEqual(down.status, 2, down.stdout + down.stderr);
-    assert.match(down.stdout, /drift check of ops: cluster unreachable: cannot reach the Docker Engine API at tcp:\/\/127\.0\.0\.1:1/);
+    assert.match(
+      down.stdout,
+      /drift check of ops: cluster unreachable: cannot reach the Docker Engine API at tcp:\/\/127\.0\.0\.1:1/,
+    );
   });
 
   it("after a hand change to the live config, review and preview show the change up will make", async () => {
     const live = await readLiveConfig(labDocker());
     const edited = JSON.parse(JSON.stringify(live.config));
     edited.Extensions.test.PublishedPort = 9081;
-    await labDocker().createConfig({ Name: "com.docker.ucp.interlock.conf-40", Data: Buffer.from(stringifyCoreConfig(edited, live.text)).toString("base64") });
-    docker("service", "update", "--quiet", "--config-rm", live.ref.ConfigName, "--config-add", "source=com.docker.ucp.interlock.conf-40,target=/config.toml", "ucp-interlock");
+    await labDocker().createConfig({
+      Name: "com.docker.ucp.interlock.conf-40",
+      Data: Buffer.from(stringifyCoreConfig(edited, live.text)).toString("base64"),
+    });
+    docker(
+      "service",
+      "update",
+      "--quiet",
+      "--config-rm",
+      live.ref.ConfigName,
+      "--config-add",
+      "source=com.docker.ucp.interlock.conf-40,target=/config.toml",
+      "ucp-interlock",
+    );
     const review = run("review", "--stack", STACK);
     assert.strictEqual(review.code, 0, review.out);
     assert.match(review.stdout, /0 to create, 1 to update, 0 to replace, 0 to delete/);
     assert.match(review.stdout, /\| `sections\.test\.PublishedPort` \| `9081` \| `8081` \|/);
     assert.match(review.stdout, /-PublishedPort = 9081\n\+PublishedPort = 8081/);
     const preview = run("stack", "preview", "--stack", STACK);
-    assert.match(preview.out, /~ +pulumi-nodejs:dynamic\/interlock:InterlockConfig +interlock +update/);
-    assert.strictEqual(await mountedConfigName(), "com.docker.ucp.interlock.conf-40", "reading changed nothing");
+    assert.match(
+      preview.out,
+      /~ +pulumi-nodejs:dynamic\/interlock:InterlockConfig +interlock +update/,
+    );
+    assert.strictEqual(
+      await mountedConfigName(),
+      "com.docker.ucp.interlock.conf-40",
+      "reading changed nothing",
+    );
     const up = run("stack", "up", "--stack", STACK);
     assert.strictEqual(up.code, 0, up.out);
-    assert.strictEqual((await readLiveConfig(labDocker())).config.Extensions!.test.PublishedPort, 8081);
+    assert.strictEqual(
+      (await readLiveConfig(labDocker())).config.Extensions!.test.PublishedPort,
+      8081,
+    );
   });
 
   it("a problem in a section nobody owns is an engine warning in the preview, not an error", async () => {
     const live = await readLiveConfig(labDocker());
-    const legacy = '\n[Extensions.legacy-batch]\nImage = "lab/ucp-interlock-extension:lab"\nProxyImage = "lab/ucp-interlock-proxy:lab"\n' +
+    const legacy =
+      '\n[Extensions.legacy-batch]\nImage = "lab/ucp-interlock-extension:lab"\nProxyImage = "lab/ucp-interlock-proxy:lab"\n' +
       'ServiceName = "ucp-interlock-extension-batch"\nProxyServiceName = "ucp-interlock-proxy-batch"\nProxyReplicas = 1\n' +
       'PublishMode = "host"\nPublishedPort = 9080\nPublishedSSLPort = 9443\nProxyConstraints = ["node.labels.nodetype==batch-lb"]\n';
-    await labDocker().createConfig({ Name: "com.docker.ucp.interlock.conf-41", Data: Buffer.from(live.text + legacy).toString("base64") });
-    docker("service", "update", "--quiet", "--config-rm", live.ref.ConfigName, "--config-add", "source=com.docker.ucp.interlock.conf-41,target=/config.toml", "ucp-interlock");
+    await labDocker().createConfig({
+      Name: "com.docker.ucp.interlock.conf-41",
+      Data: Buffer.from(live.text + legacy).toString("base64"),
+    });
+    docker(
+      "service",
+      "update",
+      "--quiet",
+      "--config-rm",
+      live.ref.ConfigName,
+      "--config-add",
+      "source=com.docker.ucp.interlock.conf-41,target=/config.toml",
+      "ucp-interlock",
+    );
     const preview = run("stack", "preview", "--stack", STACK);
     assert.strictEqual(preview.code, 0, preview.out);
-    assert.match(preview.out, /warning: \[Extensions\.legacy-batch\]\.ProxyConstraints \(live config, not owned by this stack\): 1 host-mode proxies need 1 nodes matching ProxyConstraints \[node\.labels\.nodetype==batch-lb\], but 0 match/);
+    assert.match(
+      preview.out,
+      /warning: \[Extensions\.legacy-batch\]\.ProxyConstraints \(live config, not owned by this stack\): 1 host-mode proxies need 1 nodes matching ProxyConstraints \[node\.labels\.nodetype==batch-lb\], but 0 match/,
+    );
   });
 
   it("a rollout Swarm rolls back reaches the user through the engine with the task error and log tail, once", async () => {
     // Swarm's grammar allows a space in a value; the lab's core refuses it at start.
-    fs.writeFileSync(FILE, TEST_ONLY.replace("      proxyReplicas: 1\n", '      proxyReplicas: 1\n      overrides:\n        ProxyConstraints: ["node.labels.region!=us east"]\n'));
+    fs.writeFileSync(
+      FILE,
+      TEST_ONLY.replace(
+        "      proxyReplicas: 1\n",
+        '      proxyReplicas: 1\n      overrides:\n        ProxyConstraints: ["node.labels.region!=us east"]\n',
+      ),
+    );
     const mounted = await mountedConfigName();
     const r = run("stack", "up", "--stack", STACK);
     fs.writeFileSync(FILE, TEST_ONLY);
     assert.strictEqual(r.code, 1, r.out);
     assert.match(r.out, /Interlock config rollout of com\.docker\.ucp\.interlock\.conf-\d+ failed/);
-    assert.match(r.out, /ucp-interlock runs com\.docker\.ucp\.interlock\.conf-\d+ again; nothing was lost/);
+    assert.match(
+      r.out,
+      /ucp-interlock runs com\.docker\.ucp\.interlock\.conf-\d+ again; nothing was lost/,
+    );
     assert.match(r.out, /Task error: .*exit code 1/);
-    assert.match(r.out, /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: .*invalid constraint "node\.labels\.region!=us east"/);
+    assert.match(
+      r.out,
+      /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: .*invalid constraint "node\.labels\.region!=us east"/,
+    );
     assert.strictEqual(count(r.out, /Interlock config rollout of/), 1, r.out);
     assert.strictEqual(await mountedConfigName(), mounted);
     const version = (n: string) => Number(/conf-(\d+)$/.exec(n)?.[1] ?? -1);
-    assert.deepStrictEqual((await configNames()).filter((n) => version(n) > version(mounted)), [], "the rolled-back version is removed");
+    assert.deepStrictEqual(
+      (await configNames()).filter((n) => version(n) > version(mounted)),
+      [],
+      "the rolled-back version is removed",
+    );
   });
 
   it("a stack-config error is one diagnostic naming the key and the fix, without a stack trace", () => {
-    fs.writeFileSync(FILE, TEST_ONLY.replace("    test:\n", "    Test:\n").replace("publishMode: host", "publishmode: host"));
+    fs.writeFileSync(
+      FILE,
+      TEST_ONLY.replace("    test:\n", "    Test:\n").replace(
+        "publishMode: host",
+        "publishmode: host",
+      ),
+    );
     const r = run("stack", "preview", "--stack", STACK);
     fs.writeFileSync(FILE, TEST_ONLY);
     assert.strictEqual(r.code, 1, r.out);
-    assert.strictEqual(count(r.out, /"Test" cannot name Swarm services ucp-interlock-extension-Test/), 1, r.out);
+    assert.strictEqual(
+      count(r.out, /"Test" cannot name Swarm services ucp-interlock-extension-Test/),
+      1,
+      r.out,
+    );
     assert.doesNotMatch(r.out, /Unhandled exception|\n\s+at [\w.<>]+ \(/);
     assert.match(r.out, /Nothing was changed\./);
   });
@@ -143,6 +226,13 @@ describe("operator commands tell the truth", function () {
     const r = run("stack", "preview", "--stack", STACK);
     fs.writeFileSync(FILE, TEST_ONLY);
     assert.strictEqual(r.code, 1, r.out);
-    assert.strictEqual(count(r.out, /interlock-ingress:environments\.test\.publishmode: unknown key; did you mean publishMode\?/), 1, r.out);
+    assert.strictEqual(
+      count(
+        r.out,
+        /interlock-ingress:environments\.test\.publishmode: unknown key; did you mean publishMode\?/,
+      ),
+      1,
+      r.out,
+    );
   });
 });

@@ -17,24 +17,50 @@ import { parseCoreConfig } from "../../provider/interlock/toml";
 import { DEFAULT_INTERLOCK } from "../../provider/topology";
 import { readStackTopology } from "../../scripts/lib/stackConfig";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { ALL_ENVIRONMENTS_SERVICES, baseline, docker, LAB, labDocker, nodeLabels, serviceNames } from "../support/lab";
+import {
+  ALL_ENVIRONMENTS_SERVICES,
+  baseline,
+  docker,
+  LAB,
+  labDocker,
+  nodeLabels,
+  serviceNames,
+} from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 const ENVS = ["dev", "test", "prod"] as const;
 const NODE = { dev: LAB.dev, test: LAB.test, prod: LAB.prod };
 const stackName = (env: string) => `pe-${env}`;
 const file = (env: string) => path.join(REPO, `Pulumi.${stackName(env)}.yaml`);
-const committed = (env: string) => fs.readFileSync(path.join(REPO, `Pulumi.lab-${env}.yaml`), "utf8");
+const committed = (env: string) =>
+  fs.readFileSync(path.join(REPO, `Pulumi.lab-${env}.yaml`), "utf8");
 
 /** The Extensions the lab's all-environments stack writes over UCP's conf-1. */
 function allEnvironmentsExtensions(): CoreConfig["Extensions"] {
   const topology = readStackTopology("lab");
-  const conf1 = parseCoreConfig(fs.readFileSync(path.join(REPO, "lab/ucp/conf-1.toml"), "utf8"), "conf-1");
-  const instance = docker("config", "inspect", "com.docker.ucp.interlock.conf-1", "--format", "{{json .Spec.Data}}");
-  const live = parseCoreConfig(Buffer.from(JSON.parse(instance), "base64").toString("utf8"), "conf-1");
+  const conf1 = parseCoreConfig(
+    fs.readFileSync(path.join(REPO, "lab/ucp/conf-1.toml"), "utf8"),
+    "conf-1",
+  );
+  const instance = docker(
+    "config",
+    "inspect",
+    "com.docker.ucp.interlock.conf-1",
+    "--format",
+    "{{json .Spec.Data}}",
+  );
+  const live = parseCoreConfig(
+    Buffer.from(JSON.parse(instance), "base64").toString("utf8"),
+    "conf-1",
+  );
   assert.deepStrictEqual(Object.keys(live.Extensions!), Object.keys(conf1.Extensions!));
-  return planConfig({ live, stack: "lab", owners: {}, environments: topology.environments, settings: { ...DEFAULT_INTERLOCK, ...topology.interlock } })
-    .merged.Extensions;
+  return planConfig({
+    live,
+    stack: "lab",
+    owners: {},
+    environments: topology.environments,
+    settings: { ...DEFAULT_INTERLOCK, ...topology.interlock },
+  }).merged.Extensions;
 }
 
 async function liveExtensions(): Promise<CoreConfig["Extensions"]> {
@@ -44,7 +70,9 @@ async function liveExtensions(): Promise<CoreConfig["Extensions"]> {
 /** conf-N objects newer than the mounted one: what a crash between create and swap leaves. */
 async function orphans(): Promise<string[]> {
   const live = await readLiveConfig(labDocker());
-  return (await listCoreConfigs(labDocker())).filter((c) => c.version > live.version).map((c) => c.name);
+  return (await listCoreConfigs(labDocker()))
+    .filter((c) => c.version > live.version)
+    .map((c) => c.name);
 }
 
 describe("one stack per environment on the lab, through the real engine", function () {
@@ -80,20 +108,33 @@ describe("one stack per environment on the lab, through the real engine", functi
     for (const env of ENVS) await up(env);
     const live = await readLiveConfig(labDocker());
     assert.deepStrictEqual(live.config.Extensions, expected);
-    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), { "pe-dev": ["dev"], "pe-prod": ["prod"], "pe-test": ["test"] });
+    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), {
+      "pe-dev": ["dev"],
+      "pe-prod": ["prod"],
+      "pe-test": ["test"],
+    });
     assert.deepStrictEqual(await serviceNames(), ALL_ENVIRONMENTS_SERVICES);
     for (const env of ENVS) assert.strictEqual((await nodeLabels(NODE[env]))[CLUSTER], env);
   });
 
   it("three stacks changing their own sections at once lose nothing", async () => {
     const bump = (env: string, round: number) =>
-      fs.writeFileSync(file(env), committed(env).replace("      proxyReplicas: 1\n", `      proxyReplicas: 1\n      overrides:\n        ProxyLabels: {round: "${round}"}\n`));
+      fs.writeFileSync(
+        file(env),
+        committed(env).replace(
+          "      proxyReplicas: 1\n",
+          `      proxyReplicas: 1\n      overrides:\n        ProxyLabels: {round: "${round}"}\n`,
+        ),
+      );
     for (const env of ENVS) bump(env, 1);
     await Promise.all(ENVS.map((env) => up(env)));
     const live = await liveExtensions();
     for (const env of ENVS) {
       assert.strictEqual((live![env].ProxyLabels as Record<string, string>).round, "1", env);
-      assert.deepStrictEqual({ ...live![env], ProxyLabels: expected![env].ProxyLabels }, expected![env]);
+      assert.deepStrictEqual(
+        { ...live![env], ProxyLabels: expected![env].ProxyLabels },
+        expected![env],
+      );
     }
     for (const env of ENVS) fs.writeFileSync(file(env), committed(env));
     await Promise.all(ENVS.map((env) => up(env)));
@@ -102,16 +143,26 @@ describe("one stack per environment on the lab, through the real engine", functi
   });
 
   it("an up killed with SIGKILL mid-rollout, then run again, converges with nothing orphaned", async () => {
-    fs.writeFileSync(file("dev"), committed("dev").replace("publishedSSLPort: 8445", "publishedSSLPort: 8446"));
-    const child: ChildProcess = spawn("npx", ["ts-node", "--transpile-only", "scripts/stack.ts", "up", "--stack", stackName("dev")], {
-      cwd: REPO,
-      env: process.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    fs.writeFileSync(
+      file("dev"),
+      committed("dev").replace("publishedSSLPort: 8445", "publishedSSLPort: 8446"),
+    );
+    const child: ChildProcess = spawn(
+      "npx",
+      ["ts-node", "--transpile-only", "scripts/stack.ts", "up", "--stack", stackName("dev")],
+      {
+        cwd: REPO,
+        env: process.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no rollout started:\n${seen.join("")}`)), 300_000);
+      const timer = setTimeout(
+        () => reject(new Error(`no rollout started:\n${seen.join("")}`)),
+        300_000,
+      );
       const watch = (chunk: Buffer) => {
         seen.push(chunk.toString());
         if (/swapped com\.docker\.ucp\.interlock\.conf-\d+ → /.test(seen.join(""))) {
@@ -130,7 +181,16 @@ describe("one stack per environment on the lab, through the real engine", functi
     assert.strictEqual(live!.dev.PublishedSSLPort, 8446);
     assert.deepStrictEqual(Object.keys(live!).sort(), ["dev", "prod", "test"]);
     assert.deepStrictEqual(await orphans(), []);
-    assert.match(docker("service", "inspect", "ucp-interlock-proxy-dev", "--format", "{{json .Endpoint.Ports}}"), /"PublishedPort":8446/);
+    assert.match(
+      docker(
+        "service",
+        "inspect",
+        "ucp-interlock-proxy-dev",
+        "--format",
+        "{{json .Endpoint.Ports}}",
+      ),
+      /"PublishedPort":8446/,
+    );
     const preview = await stacks.dev.preview({ onOutput, refresh: true });
     assert.deepStrictEqual(Object.keys(preview.changeSummary), ["same"], output.join(""));
     fs.writeFileSync(file("dev"), committed("dev"));
@@ -140,8 +200,15 @@ describe("one stack per environment on the lab, through the real engine", functi
   it("destroying the test stack leaves dev and prod untouched", async () => {
     const before = await liveExtensions();
     // Their specs, not version indexes: Swarm bumps those itself while updates settle.
-    const ids = (name: string) => docker("service", "inspect", name, "--format", "{{.ID}} {{json .Spec}}");
-    const kept = ["ucp-interlock-extension-dev", "ucp-interlock-proxy-dev", "ucp-interlock-extension-prod", "ucp-interlock-proxy-prod", "demodev_demo"];
+    const ids = (name: string) =>
+      docker("service", "inspect", name, "--format", "{{.ID}} {{json .Spec}}");
+    const kept = [
+      "ucp-interlock-extension-dev",
+      "ucp-interlock-proxy-dev",
+      "ucp-interlock-extension-prod",
+      "ucp-interlock-proxy-prod",
+      "demodev_demo",
+    ];
     const versions = kept.map(ids);
     await stacks.test.destroy({ onOutput });
     const after = await liveExtensions();
@@ -152,15 +219,26 @@ describe("one stack per environment on the lab, through the real engine", functi
     assert.ok(!(await serviceNames()).includes("ucp-interlock-proxy-test"));
     assert.strictEqual((await nodeLabels(LAB.test))[CLUSTER], undefined);
     assert.strictEqual((await nodeLabels(LAB.dev))[CLUSTER], "dev");
-    assert.strictEqual(docker("network", "ls", "--filter", "name=ingress_dev", "--format", "{{.Name}}"), "ingress_dev");
+    assert.strictEqual(
+      docker("network", "ls", "--filter", "name=ingress_dev", "--format", "{{.Name}}"),
+      "ingress_dev",
+    );
   });
 
   it("prod, dev, test in turn (after all are destroyed) end with the same config", async () => {
     for (const env of ["dev", "prod"]) await stacks[env].destroy({ onOutput });
-    assert.deepStrictEqual(Object.keys((await liveExtensions())!), ["default"], "the last destroy puts UCP's template back");
+    assert.deepStrictEqual(
+      Object.keys((await liveExtensions())!),
+      ["default"],
+      "the last destroy puts UCP's template back",
+    );
     for (const env of ["prod", "dev", "test"]) await up(env);
     assert.deepStrictEqual(await liveExtensions(), expected);
     for (const env of ENVS) await stacks[env].destroy({ onOutput });
-    assert.deepStrictEqual(await serviceNames(), ["ucp-interlock", "ucp-interlock-extension", "ucp-interlock-proxy"]);
+    assert.deepStrictEqual(await serviceNames(), [
+      "ucp-interlock",
+      "ucp-interlock-extension",
+      "ucp-interlock-proxy",
+    ]);
   });
 });

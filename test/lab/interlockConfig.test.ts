@@ -1,14 +1,30 @@
 import * as assert from "assert";
-import { interlockConfigProvider as provider, InterlockConfigInputs, InterlockConfigOutputs } from "../../provider/interlock/interlockConfig";
+import {
+  interlockConfigProvider as provider,
+  InterlockConfigInputs,
+  InterlockConfigOutputs,
+} from "../../provider/interlock/interlockConfig";
 import { readLiveConfig } from "../../provider/interlock/live";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { parseTopology, DEFAULT_INTERLOCK, InterlockSettings } from "../../provider/topology";
-import { baseline, configNames, docker, LAB, labDocker, mountedConfigName, serviceNames } from "../support/lab";
+import {
+  baseline,
+  configNames,
+  docker,
+  LAB,
+  labDocker,
+  mountedConfigName,
+  serviceNames,
+} from "../support/lab";
 
 const conn = { host: LAB.host };
 const CLUSTER = "com.docker.interlock.service.cluster";
 
-function inputs(stack: string, envs: Record<string, unknown>, settings: Partial<InterlockSettings> = {}): InterlockConfigInputs {
+function inputs(
+  stack: string,
+  envs: Record<string, unknown>,
+  settings: Partial<InterlockSettings> = {},
+): InterlockConfigInputs {
   const topology = parseTopology({ environments: envs });
   return {
     stack,
@@ -18,14 +34,35 @@ function inputs(stack: string, envs: Record<string, unknown>, settings: Partial<
   };
 }
 const dev = (extra: Record<string, unknown> = {}) => ({
-  dev: { ingressNodes: [LAB.dev], publishMode: "host", publishedPort: 8082, publishedSSLPort: 8445, proxyReplicas: 1, ...extra },
+  dev: {
+    ingressNodes: [LAB.dev],
+    publishMode: "host",
+    publishedPort: 8082,
+    publishedSSLPort: 8445,
+    proxyReplicas: 1,
+    ...extra,
+  },
 });
-const test = { test: { ingressNodes: [LAB.test], publishMode: "host", publishedPort: 8081, publishedSSLPort: 8444, proxyReplicas: 1 } };
+const test = {
+  test: {
+    ingressNodes: [LAB.test],
+    publishMode: "host",
+    publishedPort: 8081,
+    publishedSSLPort: 8444,
+    proxyReplicas: 1,
+  },
+};
 
 /** check, as the engine calls it before create/update; fails the test on any failure. */
-async function checked(olds: InterlockConfigInputs | undefined, news: InterlockConfigInputs): Promise<InterlockConfigInputs> {
+async function checked(
+  olds: InterlockConfigInputs | undefined,
+  news: InterlockConfigInputs,
+): Promise<InterlockConfigInputs> {
   const result = await provider.check!(olds as InterlockConfigInputs, news);
-  assert.deepStrictEqual((result.failures ?? []).map((f) => f.reason), []);
+  assert.deepStrictEqual(
+    (result.failures ?? []).map((f) => f.reason),
+    [],
+  );
   return result.inputs!;
 }
 
@@ -47,14 +84,23 @@ describe("InterlockConfig against the lab swarm", function () {
       inputs("itest-a", dev({ overrides: { ProxyConstraints: [`node.labels.${CLUSTER}=dev`] } })),
     );
     const reasons = (result.failures ?? []).map((f) => f.reason).join("\n");
-    assert.match(reasons, /interlock-ingress:environments\.dev\.overrides\.ProxyConstraints\[0\]: .*write "node\.labels\.com\.docker\.interlock\.service\.cluster==dev"/);
+    assert.match(
+      reasons,
+      /interlock-ingress:environments\.dev\.overrides\.ProxyConstraints\[0\]: .*write "node\.labels\.com\.docker\.interlock\.service\.cluster==dev"/,
+    );
     assert.deepStrictEqual(await configNames(), before);
     assert.strictEqual(await mountedConfigName(), "com.docker.ucp.interlock.conf-1");
   });
 
   it("check names the live sections when the template does not exist", async () => {
-    const result = await provider.check!(undefined as never, inputs("itest-a", dev(), { template: "blue" }));
-    assert.match((result.failures ?? [])[0]?.reason ?? "", /interlock\.template: section \[Extensions\.blue\] is not in the live config com\.docker\.ucp\.interlock\.conf-1 and no copy of it was saved; set it to one of the templates that are safe to use: default$/);
+    const result = await provider.check!(
+      undefined as never,
+      inputs("itest-a", dev(), { template: "blue" }),
+    );
+    assert.match(
+      (result.failures ?? [])[0]?.reason ?? "",
+      /interlock\.template: section \[Extensions\.blue\] is not in the live config com\.docker\.ucp\.interlock\.conf-1 and no copy of it was saved; set it to one of the templates that are safe to use: default$/,
+    );
   });
 
   it("create renders dev from the default section, rolls it out and removes the stale default services", async () => {
@@ -66,14 +112,20 @@ describe("InterlockConfig against the lab swarm", function () {
     assert.strictEqual(a.configName, "com.docker.ucp.interlock.conf-2");
     assert.strictEqual(await mountedConfigName(), "com.docker.ucp.interlock.conf-2");
     const services = await serviceNames();
-    assert.deepStrictEqual(services, ["ucp-interlock", "ucp-interlock-extension-dev", "ucp-interlock-proxy-dev"]);
+    assert.deepStrictEqual(services, [
+      "ucp-interlock",
+      "ucp-interlock-extension-dev",
+      "ucp-interlock-proxy-dev",
+    ]);
     assert.deepStrictEqual(a.clusters.dev.proxyNodes, [LAB.dev]);
     assert.strictEqual(a.clusters.dev.httpsPort, 8445);
     const live = await readLiveConfig(labDocker());
     assert.deepStrictEqual(Object.keys(live.config.Extensions!), ["dev"]);
     assert.strictEqual(live.config.PollInterval, "3s");
     assert.strictEqual(live.labels["com.docker.interlock-ingress.stack"], "itest-a");
-    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), { "itest-a": ["dev"] });
+    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), {
+      "itest-a": ["dev"],
+    });
   });
 
   it("writes no new version when the rendered config equals the live one", async () => {
@@ -93,22 +145,43 @@ describe("InterlockConfig against the lab swarm", function () {
     assert.strictEqual((await provider.diff!(a.configName, a, news)).changes, true);
     a = (await provider.update!("ucp-interlock/itest-a", a, news)).outs!;
     assert.strictEqual(a.configName, "com.docker.ucp.interlock.conf-3");
-    assert.match(docker("service", "inspect", "ucp-interlock-proxy-dev", "--format", "{{json .Endpoint.Ports}}"), /"PublishedPort":8446/);
+    assert.match(
+      docker(
+        "service",
+        "inspect",
+        "ucp-interlock-proxy-dev",
+        "--format",
+        "{{json .Endpoint.Ports}}",
+      ),
+      /"PublishedPort":8446/,
+    );
   });
 
   it("a section the core rejects is rolled back by Swarm, reported with the container's log, and leaves nothing behind", async () => {
     const bad: InterlockConfigInputs = JSON.parse(JSON.stringify(a));
     bad.sections!.dev.PublishMode = "bogus"; // what check would refuse; the core is the last line
     await assert.rejects(provider.update!("ucp-interlock/itest-a", a, bad), (err: Error) => {
-      assert.match(err.message, /Interlock config rollout of com\.docker\.ucp\.interlock\.conf-4 failed/);
-      assert.match(err.message, /ucp-interlock runs com\.docker\.ucp\.interlock\.conf-3 again; nothing was lost/);
-      assert.match(err.message, /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: Extensions\.dev\.PublishMode must be "ingress" or "host"/);
+      assert.match(
+        err.message,
+        /Interlock config rollout of com\.docker\.ucp\.interlock\.conf-4 failed/,
+      );
+      assert.match(
+        err.message,
+        /ucp-interlock runs com\.docker\.ucp\.interlock\.conf-3 again; nothing was lost/,
+      );
+      assert.match(
+        err.message,
+        /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: Extensions\.dev\.PublishMode must be "ingress" or "host"/,
+      );
       assert.match(err.message, /The unused com\.docker\.ucp\.interlock\.conf-4 was removed/);
       return true;
     });
     assert.strictEqual(await mountedConfigName(), "com.docker.ucp.interlock.conf-3");
     assert.ok(!(await configNames()).includes("com.docker.ucp.interlock.conf-4"));
-    assert.strictEqual(docker("service", "inspect", "ucp-interlock", "--format", "{{.UpdateStatus.State}}"), "rollback_completed");
+    assert.strictEqual(
+      docker("service", "inspect", "ucp-interlock", "--format", "{{.UpdateStatus.State}}"),
+      "rollback_completed",
+    );
   });
 
   it("two stacks updating different sections at the same time both survive", async () => {
@@ -126,13 +199,19 @@ describe("InterlockConfig against the lab swarm", function () {
     assert.deepStrictEqual(Object.keys(live.config.Extensions!).sort(), ["dev", "test"]);
     assert.strictEqual(live.config.Extensions!.dev.PublishedSSLPort, 8445);
     assert.strictEqual(live.config.Extensions!.test.PublishedSSLPort, 8444);
-    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), { "itest-a": ["dev"], "itest-b": ["test"] });
+    assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), {
+      "itest-a": ["dev"],
+      "itest-b": ["test"],
+    });
     assert.deepStrictEqual(b.clusters.test.proxyNodes, [LAB.test]);
   });
 
   it("check refuses a section another stack owns", async () => {
     const result = await provider.check!(undefined as never, inputs("itest-c", test));
-    assert.match((result.failures ?? []).map((f) => f.reason).join("\n"), /environments\.test: section \[Extensions\.test\] is owned by stack "itest-b"/);
+    assert.match(
+      (result.failures ?? []).map((f) => f.reason).join("\n"),
+      /environments\.test: section \[Extensions\.test\] is owned by stack "itest-b"/,
+    );
   });
 
   it("read sees a config swapped and edited by hand", async () => {
@@ -144,13 +223,25 @@ describe("InterlockConfig against the lab swarm", function () {
       Name: "com.docker.ucp.interlock.conf-50",
       Data: Buffer.from(stringifyCoreConfig(edited)).toString("base64"),
     });
-    docker("service", "update", "--quiet", "--config-rm", live.ref.ConfigName,
-      "--config-add", "source=com.docker.ucp.interlock.conf-50,target=/config.toml", "ucp-interlock");
+    docker(
+      "service",
+      "update",
+      "--quiet",
+      "--config-rm",
+      live.ref.ConfigName,
+      "--config-add",
+      "source=com.docker.ucp.interlock.conf-50,target=/config.toml",
+      "ucp-interlock",
+    );
     const read = await provider.read!("ucp-interlock/itest-a", a);
     assert.strictEqual(read.props!.configName, "com.docker.ucp.interlock.conf-50");
     assert.strictEqual(read.props!.sections!.dev.ProxyReplicas, 2);
     assert.strictEqual(read.props!.sections!.dev.PublishMode, "ingress");
-    assert.deepStrictEqual(Object.keys(read.props!.sections!), ["dev"], "only owned sections are read");
+    assert.deepStrictEqual(
+      Object.keys(read.props!.sections!),
+      ["dev"],
+      "only owned sections are read",
+    );
     const news = await checked(read.inputs, inputs("itest-a", dev()));
     assert.strictEqual((await provider.diff!(read.id!, read.props!, news)).changes, true);
     a = (await provider.update!("ucp-interlock/itest-a", read.props!, news)).outs!;
@@ -163,7 +254,11 @@ describe("InterlockConfig against the lab swarm", function () {
     const live = await readLiveConfig(labDocker());
     assert.deepStrictEqual(Object.keys(live.config.Extensions!), ["dev"]);
     const services = await serviceNames();
-    assert.ok(!services.includes("ucp-interlock-proxy-test") && services.includes("ucp-interlock-proxy-dev"), services.join(","));
+    assert.ok(
+      !services.includes("ucp-interlock-proxy-test") &&
+        services.includes("ucp-interlock-proxy-dev"),
+      services.join(","),
+    );
   });
 
   it("deleting the last sections puts UCP's default section back", async () => {
@@ -172,7 +267,9 @@ describe("InterlockConfig against the lab swarm", function () {
     assert.deepStrictEqual(Object.keys(live.config.Extensions!), ["default"]);
     assert.strictEqual(live.config.Extensions!.default.ProxyServiceName, "ucp-interlock-proxy");
     assert.ok(!(await serviceNames()).includes("ucp-interlock-proxy-dev"));
-    const kept = (await configNames()).filter((n) => n.startsWith("com.docker.ucp.interlock.conf-"));
+    const kept = (await configNames()).filter((n) =>
+      n.startsWith("com.docker.ucp.interlock.conf-"),
+    );
     assert.ok(kept.length <= DEFAULT_INTERLOCK.keepVersions, `kept ${kept.join(", ")}`);
   });
 });

@@ -7,7 +7,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { makeInterlockConfigProvider, InterlockConfigInputs, InterlockConfigOutputs } from "../../provider/interlock/interlockConfig";
+import {
+  makeInterlockConfigProvider,
+  InterlockConfigInputs,
+  InterlockConfigOutputs,
+} from "../../provider/interlock/interlockConfig";
 import { readLiveConfig } from "../../provider/interlock/live";
 import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
 import { REPO } from "../../scripts/lib/workspace";
@@ -20,23 +24,45 @@ const provider = makeInterlockConfigProvider(async (m) => {
 });
 
 const ENVS: Record<string, Record<string, unknown>> = {
-  dev: { ingressNodes: [LAB.dev], publishMode: "host", publishedPort: 8082, publishedSSLPort: 8445 },
-  test: { ingressNodes: [LAB.test], publishMode: "host", publishedPort: 8081, publishedSSLPort: 8444 },
-  prod: { ingressNodes: [LAB.prod], publishMode: "host", publishedPort: 8080, publishedSSLPort: 8443 },
+  dev: {
+    ingressNodes: [LAB.dev],
+    publishMode: "host",
+    publishedPort: 8082,
+    publishedSSLPort: 8445,
+  },
+  test: {
+    ingressNodes: [LAB.test],
+    publishMode: "host",
+    publishedPort: 8081,
+    publishedSSLPort: 8444,
+  },
+  prod: {
+    ingressNodes: [LAB.prod],
+    publishMode: "host",
+    publishedPort: 8080,
+    publishedSSLPort: 8443,
+  },
 };
 
 function inputs(env: string, extra: Record<string, unknown> = {}): InterlockConfigInputs {
   return {
     stack: `many-${env}`,
-    environments: parseTopology({ environments: { [env]: { ...ENVS[env], ...extra } } }).environments,
+    environments: parseTopology({ environments: { [env]: { ...ENVS[env], ...extra } } })
+      .environments,
     settings: { ...DEFAULT_INTERLOCK, verifyTimeoutSeconds: 180 },
     connection: { host: LAB.host },
   };
 }
 
-async function checked(olds: InterlockConfigInputs | undefined, news: InterlockConfigInputs): Promise<InterlockConfigInputs> {
+async function checked(
+  olds: InterlockConfigInputs | undefined,
+  news: InterlockConfigInputs,
+): Promise<InterlockConfigInputs> {
   const result = await provider.check!(olds as InterlockConfigInputs, news);
-  assert.deepStrictEqual((result.failures ?? []).map((f) => f.reason), []);
+  assert.deepStrictEqual(
+    (result.failures ?? []).map((f) => f.reason),
+    [],
+  );
   return result.inputs!;
 }
 
@@ -70,7 +96,16 @@ function swapByHand(name: string, text: string): void {
   fs.writeFileSync(tmp, text);
   docker("config", "create", name, tmp);
   fs.rmSync(tmp);
-  docker("service", "update", "--quiet", "--config-rm", "com.docker.ucp.interlock.conf-1", "--config-add", `source=${name},target=/config.toml`, "ucp-interlock");
+  docker(
+    "service",
+    "update",
+    "--quiet",
+    "--config-rm",
+    "com.docker.ucp.interlock.conf-1",
+    "--config-add",
+    `source=${name},target=/config.toml`,
+    "ucp-interlock",
+  );
 }
 
 describe("the Interlock config with many owners, on the lab swarm", function () {
@@ -79,7 +114,14 @@ describe("the Interlock config with many owners, on the lab swarm", function () 
 
   before(() => {
     baseline();
-    for (const env of Object.keys(ENVS)) docker("node", "update", "--label-add", `${CLUSTER}=${env}`, (ENVS[env].ingressNodes as string[])[0]);
+    for (const env of Object.keys(ENVS))
+      docker(
+        "node",
+        "update",
+        "--label-add",
+        `${CLUSTER}=${env}`,
+        (ENVS[env].ingressNodes as string[])[0],
+      );
   });
 
   it("merges into a hand-written live config (CRLF, comments, a foreign host-mode section matching no node) and keeps it byte for byte", async () => {
@@ -94,39 +136,81 @@ describe("the Interlock config with many owners, on the lab swarm", function () 
     const live = await readLiveConfig(labDocker());
     assert.strictEqual(live.ref.ConfigName, "com.docker.ucp.interlock.conf-8");
     const legacy = text.slice(text.indexOf("  [Extensions.legacy-batch]"));
-    assert.ok(live.text.includes(legacy), `the foreign section is kept byte for byte:\n${live.text}`);
+    assert.ok(
+      live.text.includes(legacy),
+      `the foreign section is kept byte for byte:\n${live.text}`,
+    );
     assert.match(live.text, /^# UCP's default Interlock config.*\r$/m);
     assert.deepStrictEqual(Object.keys(live.config.Extensions!), ["legacy-batch", "dev"]);
   });
 
   it("ten rounds of three stacks rolling out at once lose no section", async () => {
-    for (const env of ["test", "prod"]) state[env] = (await provider.create(await checked(undefined, inputs(env)))).outs!;
+    for (const env of ["test", "prod"])
+      state[env] = (await provider.create(await checked(undefined, inputs(env)))).outs!;
     for (let round = 1; round <= 10; round++) {
       const envs = Object.keys(ENVS);
-      const news = await Promise.all(envs.map((env) => checked(state[env], inputs(env, { overrides: { ProxyLabels: { round: String(round) } } }))));
-      const outs = await Promise.all(envs.map((env, i) => provider.update!(`ucp-interlock/many-${env}`, state[env], news[i])));
+      const news = await Promise.all(
+        envs.map((env) =>
+          checked(
+            state[env],
+            inputs(env, { overrides: { ProxyLabels: { round: String(round) } } }),
+          ),
+        ),
+      );
+      const outs = await Promise.all(
+        envs.map((env, i) => provider.update!(`ucp-interlock/many-${env}`, state[env], news[i])),
+      );
       envs.forEach((env, i) => (state[env] = outs[i].outs!));
       const live = await readLiveConfig(labDocker());
-      assert.deepStrictEqual(Object.keys(live.config.Extensions!).sort(), ["dev", "legacy-batch", "prod", "test"], `round ${round}`);
-      for (const env of envs) assert.strictEqual((live.config.Extensions![env].ProxyLabels as Record<string, string>).round, String(round), `round ${round}: ${env}`);
-      assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), { "many-dev": ["dev"], "many-prod": ["prod"], "many-test": ["test"] });
+      assert.deepStrictEqual(
+        Object.keys(live.config.Extensions!).sort(),
+        ["dev", "legacy-batch", "prod", "test"],
+        `round ${round}`,
+      );
+      for (const env of envs)
+        assert.strictEqual(
+          (live.config.Extensions![env].ProxyLabels as Record<string, string>).round,
+          String(round),
+          `round ${round}: ${env}`,
+        );
+      assert.deepStrictEqual(JSON.parse(live.labels["com.docker.interlock-ingress.owners"]), {
+        "many-dev": ["dev"],
+        "many-prod": ["prod"],
+        "many-test": ["test"],
+      });
     }
   });
 
   it("a section whose proxy image does not exist fails fast with Swarm's task error", async () => {
-    const news = await checked(state.dev, inputs("dev", { overrides: { ProxyImage: "lab/missing:none" } }));
+    const news = await checked(
+      state.dev,
+      inputs("dev", { overrides: { ProxyImage: "lab/missing:none" } }),
+    );
     const started = Date.now();
-    await assert.rejects(provider.update!("ucp-interlock/many-dev", state.dev, news), (err: Error) => {
-      assert.match(err.message, /Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n {2}- ucp-interlock-proxy-dev: \d+ tasks (rejected|failed)[a-z/]* since the rollout: .*No such image: lab\/missing:none/);
-      return true;
-    });
+    await assert.rejects(
+      provider.update!("ucp-interlock/many-dev", state.dev, news),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n {2}- ucp-interlock-proxy-dev: \d+ tasks (rejected|failed)[a-z/]* since the rollout: .*No such image: lab\/missing:none/,
+        );
+        return true;
+      },
+    );
     // Well before verifyTimeoutSeconds (180 s): not a timing goal, the proof the wait ended on the error.
     assert.ok(Date.now() - started < 150_000, `took ${Date.now() - started} ms`);
-    state.dev = (await provider.update!("ucp-interlock/many-dev", state.dev, await checked(state.dev, inputs("dev")))).outs!;
+    state.dev = (
+      await provider.update!(
+        "ucp-interlock/many-dev",
+        state.dev,
+        await checked(state.dev, inputs("dev")),
+      )
+    ).outs!;
   });
 
   it("destroying the stacks leaves the foreign section and puts nothing else back", async () => {
-    for (const env of ["test", "prod", "dev"]) await provider.delete!(`ucp-interlock/many-${env}`, state[env]);
+    for (const env of ["test", "prod", "dev"])
+      await provider.delete!(`ucp-interlock/many-${env}`, state[env]);
     const live = await readLiveConfig(labDocker());
     assert.deepStrictEqual(Object.keys(live.config.Extensions!), ["legacy-batch"]);
     const services = await serviceNames();

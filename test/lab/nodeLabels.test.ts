@@ -1,12 +1,23 @@
 import * as assert from "assert";
-import { nodeLabelsProvider, NodeLabelsInputs, NodeLabelsOutputs } from "../../provider/swarm/nodeLabels";
+import {
+  nodeLabelsProvider,
+  NodeLabelsInputs,
+  NodeLabelsOutputs,
+} from "../../provider/swarm/nodeLabels";
 import { baseline, docker, LAB, nodeLabels } from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 const conn = { host: LAB.host };
 
 function inputs(extra: Partial<NodeLabelsInputs> = {}): NodeLabelsInputs {
-  return { node: LAB.dev, labels: { [CLUSTER]: "dev" }, expectedCollection: "/dev", source: "environments.dev.ingressNodes[0]", connection: conn, ...extra };
+  return {
+    node: LAB.dev,
+    labels: { [CLUSTER]: "dev" },
+    expectedCollection: "/dev",
+    source: "environments.dev.ingressNodes[0]",
+    connection: conn,
+    ...extra,
+  };
 }
 
 describe("NodeLabels against the lab swarm", function () {
@@ -15,16 +26,35 @@ describe("NodeLabels against the lab swarm", function () {
 
   describe("check, at preview time", () => {
     const cases: Array<[string, Partial<NodeLabelsInputs>, RegExp]> = [
-      ["a node that is not in the swarm", { node: "ip-10-0-0-99.us-west-2.compute.internal" }, /environments\.dev\.ingressNodes\[0\]: node "ip-10-0-0-99\.us-west-2\.compute\.internal" is not in the swarm; use one of: .*ip-10-213-0-11/],
-      ["a manager when workers only", { node: LAB.manager, expectedCollection: undefined }, /is a manager, but ingress nodes must be workers/],
-      ["a node of another collection", { node: LAB.test }, /node "ip-10-213-0-12\.us-west-2\.compute\.internal" is in collection "\/test" \(com\.docker\.ucp\.access\.label\), not "\/dev"/],
-      ["an unreachable Engine API", { connection: { host: "unix:///run/interlock-lab/nowhere.sock" } }, /cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/nowhere\.sock/],
+      [
+        "a node that is not in the swarm",
+        { node: "ip-10-0-0-99.us-west-2.compute.internal" },
+        /environments\.dev\.ingressNodes\[0\]: node "ip-10-0-0-99\.us-west-2\.compute\.internal" is not in the swarm; use one of: .*ip-10-213-0-11/,
+      ],
+      [
+        "a manager when workers only",
+        { node: LAB.manager, expectedCollection: undefined },
+        /is a manager, but ingress nodes must be workers/,
+      ],
+      [
+        "a node of another collection",
+        { node: LAB.test },
+        /node "ip-10-213-0-12\.us-west-2\.compute\.internal" is in collection "\/test" \(com\.docker\.ucp\.access\.label\), not "\/dev"/,
+      ],
+      [
+        "an unreachable Engine API",
+        { connection: { host: "unix:///run/interlock-lab/nowhere.sock" } },
+        /cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/nowhere\.sock/,
+      ],
     ];
     for (const [name, extra, expected] of cases) {
       it(`fails for ${name}, naming the field and the fix`, async () => {
         const result = await nodeLabelsProvider.check!(undefined as never, inputs(extra));
         const reasons = (result.failures ?? []).map((f) => f.reason);
-        assert.ok(reasons.some((r) => expected.test(r)), `expected ${expected} in ${JSON.stringify(reasons)}`);
+        assert.ok(
+          reasons.some((r) => expected.test(r)),
+          `expected ${expected} in ${JSON.stringify(reasons)}`,
+        );
       });
     }
     it("passes for the dev worker in /dev", async () => {
@@ -47,7 +77,10 @@ describe("NodeLabels against the lab swarm", function () {
       assert.strictEqual(live.team, "web");
       assert.strictEqual(live["com.docker.ucp.access.label"], "/dev");
       assert.strictEqual(outs.hostname, LAB.dev);
-      assert.match(docker("node", "inspect", LAB.dev, "--format", "{{json .Spec.Labels}}"), /"com.docker.interlock.service.cluster":"dev"/);
+      assert.match(
+        docker("node", "inspect", LAB.dev, "--format", "{{json .Spec.Labels}}"),
+        /"com.docker.interlock.service.cluster":"dev"/,
+      );
     });
 
     it("update changes owned labels and drops owned keys no longer declared", async () => {
@@ -77,7 +110,9 @@ describe("NodeLabels against the lab swarm", function () {
     });
 
     it("read imports the labels named in an import ID", async () => {
-      const read = await nodeLabelsProvider.read!(`${LAB.dev}#${CLUSTER}`, { connection: conn } as NodeLabelsOutputs);
+      const read = await nodeLabelsProvider.read!(`${LAB.dev}#${CLUSTER}`, {
+        connection: conn,
+      } as NodeLabelsOutputs);
       assert.strictEqual(read.id, outs.nodeId);
       assert.deepStrictEqual(read.props!.labels, { [CLUSTER]: "prod" });
       assert.strictEqual(read.props!.hostname, LAB.dev);

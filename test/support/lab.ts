@@ -31,7 +31,9 @@ export const ALL_ENVIRONMENTS_SERVICES = [
 
 /** Puts the lab back to UCP's initial Interlock state; every lab test starts from there. */
 export function baseline(): void {
-  execFileSync("bash", [path.join(REPO, "lab/lab"), "baseline"], { stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync("bash", [path.join(REPO, "lab/lab"), "baseline"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 }
 
 /** The docker CLI against the lab manager, as a user would type it. */
@@ -40,7 +42,10 @@ export function docker(...args: string[]): string {
 }
 
 export async function nodeLabels(hostname: string): Promise<Record<string, string>> {
-  const nodes = (await labDocker().listNodes()) as Array<{ Description?: { Hostname?: string }; Spec: { Labels?: Record<string, string> } }>;
+  const nodes = (await labDocker().listNodes()) as Array<{
+    Description?: { Hostname?: string };
+    Spec: { Labels?: Record<string, string> };
+  }>;
   return nodes.find((n) => n.Description?.Hostname === hostname)?.Spec.Labels ?? {};
 }
 

@@ -21,7 +21,10 @@ export interface MockInstance {
 }
 
 /** The mocked account: instances and subnets with their VPCs and availability zones. */
-export const world: { instances: MockInstance[]; subnets: Record<string, { vpcId: string; availabilityZone: string }> } = {
+export const world: {
+  instances: MockInstance[];
+  subnets: Record<string, { vpcId: string; availabilityZone: string }>;
+} = {
   instances: [],
   subnets: {},
 };
@@ -36,22 +39,39 @@ export function blogWorld(): void {
     "subnet-0c3d4e5f60718293a": { vpcId: BLOG_VPC, availabilityZone: "us-west-2c" },
   };
   world.instances = [
-    { id: "i-0aaaaaaaaaaaaaaa1", privateDns: "ip-127-13-5-3.us-west-2.compute.internal", state: "running", subnetId: "subnet-0a1b2c3d4e5f60718" },
-    { id: "i-0aaaaaaaaaaaaaaa2", privateDns: "ip-127-13-6-2.us-west-2.compute.internal", state: "running", subnetId: "subnet-0b2c3d4e5f6071829" },
-    { id: "i-0aaaaaaaaaaaaaaa3", privateDns: "ip-127-13-1-6.us-west-2.compute.internal", state: "running", subnetId: "subnet-0c3d4e5f60718293a" },
+    {
+      id: "i-0aaaaaaaaaaaaaaa1",
+      privateDns: "ip-127-13-5-3.us-west-2.compute.internal",
+      state: "running",
+      subnetId: "subnet-0a1b2c3d4e5f60718",
+    },
+    {
+      id: "i-0aaaaaaaaaaaaaaa2",
+      privateDns: "ip-127-13-6-2.us-west-2.compute.internal",
+      state: "running",
+      subnetId: "subnet-0b2c3d4e5f6071829",
+    },
+    {
+      id: "i-0aaaaaaaaaaaaaaa3",
+      privateDns: "ip-127-13-1-6.us-west-2.compute.internal",
+      state: "running",
+      subnetId: "subnet-0c3d4e5f60718293a",
+    },
   ];
 }
 
 export function installMocks(config: Record<string, unknown>, stack = "dev"): void {
   const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries(config)) all[k] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(config))
+    all[k] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(all);
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (/^aws:/.test(args.type)) state.arn = `arn:aws:mock:us-west-2:123456789012:${args.type.split(":").pop()}/${args.name}`;
+        if (/^aws:/.test(args.type))
+          state.arn = `arn:aws:mock:us-west-2:123456789012:${args.type.split(":").pop()}/${args.name}`;
         if (args.type === "aws:lb/loadBalancer:LoadBalancer") {
           state.dnsName = `${args.inputs.name}-0123456789.elb.us-west-2.amazonaws.com`;
           state.zoneId = "Z18D5FSROUN65G";
@@ -69,13 +89,24 @@ export function installMocks(config: Record<string, unknown>, stack = "dev"): vo
           const filters = (args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>;
           const dns = filters.find((f) => f.name === "private-dns-name")?.values ?? [];
           const states = (args.inputs.instanceStateNames as string[] | undefined) ?? ["running"];
-          const found = world.instances.filter((i) => dns.includes(i.privateDns) && states.includes(i.state));
+          const found = world.instances.filter(
+            (i) => dns.includes(i.privateDns) && states.includes(i.state),
+          );
           return { ids: found.map((i) => i.id), privateIps: [], publicIps: [], ipv6Addresses: [] };
         }
         if (args.token === "aws:ec2/getInstance:getInstance") {
           const i = world.instances.find((x) => x.id === args.inputs.instanceId);
-          if (!i) throw new Error(`Your query returned no results. Please change your search criteria and try again.`);
-          return { id: i.id, instanceState: i.state, subnetId: i.subnetId, privateDns: i.privateDns, availabilityZone: world.subnets[i.subnetId]?.availabilityZone };
+          if (!i)
+            throw new Error(
+              `Your query returned no results. Please change your search criteria and try again.`,
+            );
+          return {
+            id: i.id,
+            instanceState: i.state,
+            subnetId: i.subnetId,
+            privateDns: i.privateDns,
+            availabilityZone: world.subnets[i.subnetId]?.availabilityZone,
+          };
         }
         throw new Error(`unexpected call ${args.token}`);
       },

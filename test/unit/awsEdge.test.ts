@@ -3,14 +3,27 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { blogWorld, BLOG_VPC, installMocks, ofType, registrations, resetRegistrations, settled, world } from "../support/mocks";
+import {
+  blogWorld,
+  BLOG_VPC,
+  installMocks,
+  ofType,
+  registrations,
+  resetRegistrations,
+  settled,
+  world,
+} from "../support/mocks";
 import { placementProblems } from "../../provider/aws/placement";
 import { parseTopology, TopologyError } from "../../provider/topology";
 import { parseAwsSettings } from "../../provider/aws/settings";
 
 const REPO = path.resolve(__dirname, "../..");
 const stackConfig = (name: string) =>
-  (YAML.parse(fs.readFileSync(path.join(REPO, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+  (
+    YAML.parse(fs.readFileSync(path.join(REPO, `Pulumi.${name}.yaml`), "utf8")) as {
+      config: Record<string, unknown>;
+    }
+  ).config;
 
 const dev = stackConfig("blog");
 const DEV_HOST = "ip-127-13-5-3.us-west-2.compute.internal";
@@ -26,7 +39,12 @@ async function runProgram(config: Record<string, unknown>, stack = "dev") {
 
 const byName = (type: string, name: string) => {
   const r = ofType(type).find((x) => x.name === name);
-  assert.ok(r, `no ${type} named ${name}; have ${ofType(type).map((x) => x.name).join(", ")}`);
+  assert.ok(
+    r,
+    `no ${type} named ${name}; have ${ofType(type)
+      .map((x) => x.name)
+      .join(", ")}`,
+  );
   return r!.inputs;
 };
 
@@ -46,8 +64,16 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
     for (const lb of ofType("aws:lb/loadBalancer:LoadBalancer")) {
       assert.strictEqual(lb.inputs.loadBalancerType, "network");
       assert.strictEqual(lb.inputs.internal, false);
-      assert.deepStrictEqual(lb.inputs.subnets, ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829", "subnet-0c3d4e5f60718293a"]);
-      assert.strictEqual(lb.inputs.enableDeletionProtection, true, "a stack with prod is protected");
+      assert.deepStrictEqual(lb.inputs.subnets, [
+        "subnet-0a1b2c3d4e5f60718",
+        "subnet-0b2c3d4e5f6071829",
+        "subnet-0c3d4e5f60718293a",
+      ]);
+      assert.strictEqual(
+        lb.inputs.enableDeletionProtection,
+        true,
+        "a stack with prod is protected",
+      );
       assert.strictEqual(lb.inputs.securityGroups.length, 1);
     }
   });
@@ -83,14 +109,26 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
       assert.deepStrictEqual([l443.port, l443.protocol], [443, "TCP"]);
       assert.deepStrictEqual([l80.port, l80.protocol], [80, "TCP"]);
       assert.strictEqual(l443.defaultActions[0].type, "forward");
-      assert.match(l443.defaultActions[0].targetGroupArn, new RegExp(`TargetGroup/edge-${env}-https$`));
+      assert.match(
+        l443.defaultActions[0].targetGroupArn,
+        new RegExp(`TargetGroup/edge-${env}-https$`),
+      );
       assert.match(l443.loadBalancerArn, new RegExp(`LoadBalancer/edge-${env}$`));
       assert.strictEqual(l80.defaultActions[0].type, "forward");
-      assert.match(l80.defaultActions[0].targetGroupArn, new RegExp(`TargetGroup/edge-${env}-http$`));
+      assert.match(
+        l80.defaultActions[0].targetGroupArn,
+        new RegExp(`TargetGroup/edge-${env}-http$`),
+      );
       assert.match(l80.loadBalancerArn, new RegExp(`LoadBalancer/edge-${env}$`));
       const node = world.instances.find((i) => i.id === instance)!.privateDns;
-      for (const [proto, port] of [["https", https], ["http", http]] as const) {
-        const att = byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-${env}-${proto}-${node}`);
+      for (const [proto, port] of [
+        ["https", https],
+        ["http", http],
+      ] as const) {
+        const att = byName(
+          "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+          `edge-${env}-${proto}-${node}`,
+        );
         assert.deepStrictEqual([att.targetId, att.port], [instance, port]);
         assert.match(att.targetGroupArn, new RegExp(`TargetGroup/edge-${env}-${proto}$`));
       }
@@ -98,20 +136,34 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
 
     it(`${env}: security-group rules open exactly the proxy ports from the load balancer`, () => {
       const fromNlb = ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
-        (r) => r.inputs.securityGroupId === "sg-0d1e2f3a4b5c6d7e8" && r.name.startsWith(`edge-${env}-`),
+        (r) =>
+          r.inputs.securityGroupId === "sg-0d1e2f3a4b5c6d7e8" && r.name.startsWith(`edge-${env}-`),
       );
-      assert.deepStrictEqual(fromNlb.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.ipProtocol]).sort(), [
-        [http, http, "tcp"],
-        [https, https, "tcp"],
-      ].sort());
-      for (const r of fromNlb) assert.strictEqual(r.inputs.referencedSecurityGroupId, `edge-${env}-nlb-id`);
-      const egress = ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.name.startsWith(`edge-${env}-`));
+      assert.deepStrictEqual(
+        fromNlb.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.ipProtocol]).sort(),
+        [
+          [http, http, "tcp"],
+          [https, https, "tcp"],
+        ].sort(),
+      );
+      for (const r of fromNlb)
+        assert.strictEqual(r.inputs.referencedSecurityGroupId, `edge-${env}-nlb-id`);
+      const egress = ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) =>
+        r.name.startsWith(`edge-${env}-`),
+      );
       assert.deepStrictEqual(egress.map((r) => r.inputs.fromPort).sort(), [http, https].sort());
-      for (const r of egress) assert.strictEqual(r.inputs.referencedSecurityGroupId, "sg-0d1e2f3a4b5c6d7e8");
+      for (const r of egress)
+        assert.strictEqual(r.inputs.referencedSecurityGroupId, "sg-0d1e2f3a4b5c6d7e8");
       const clients = ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
         (r) => r.inputs.securityGroupId === `edge-${env}-nlb-id`,
       );
-      assert.deepStrictEqual(clients.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]).sort(), [[443, "0.0.0.0/0"], [80, "0.0.0.0/0"]].sort());
+      assert.deepStrictEqual(
+        clients.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]).sort(),
+        [
+          [443, "0.0.0.0/0"],
+          [80, "0.0.0.0/0"],
+        ].sort(),
+      );
     });
   }
 
@@ -119,12 +171,23 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
     const records = ofType("aws:route53/record:Record");
     assert.strictEqual(records.length, 1);
     const r = records[0].inputs;
-    assert.deepStrictEqual([r.name, r.type, r.zoneId], ["ingress-demo.lab.capstonec.net", "A", "Z0123456789ABCDEFGHIJ"]);
-    assert.deepStrictEqual(r.aliases, [{ name: "dev-0123456789.elb.us-west-2.amazonaws.com", zoneId: "Z18D5FSROUN65G", evaluateTargetHealth: true }]);
+    assert.deepStrictEqual(
+      [r.name, r.type, r.zoneId],
+      ["ingress-demo.lab.capstonec.net", "A", "Z0123456789ABCDEFGHIJ"],
+    );
+    assert.deepStrictEqual(r.aliases, [
+      {
+        name: "dev-0123456789.elb.us-west-2.amazonaws.com",
+        zoneId: "Z18D5FSROUN65G",
+        evaluateTargetHealth: true,
+      },
+    ]);
   });
 
   it("tags every AWS resource that takes tags with environment, stack and project", () => {
-    const tagged = registrations.filter((r) => r.type.startsWith("aws:") && !/targetGroupAttachment|route53/.test(r.type));
+    const tagged = registrations.filter(
+      (r) => r.type.startsWith("aws:") && !/targetGroupAttachment|route53/.test(r.type),
+    );
     // Per environment: group, NLB, 2 target groups, 2 listeners, 2 client, 2 egress and 2 node rules.
     assert.strictEqual(tagged.length, 3 * 12, tagged.map((r) => r.name).join(", "));
     for (const r of tagged) {
@@ -146,17 +209,49 @@ describe("AWS edge of the per-environment stacks (Pulumi.dev/test/prod.yaml)", f
     it(`stack ${env} registers only its own load balancer, listeners, target groups and records`, async () => {
       blogWorld();
       await runProgram(stackConfig(env), env);
-      assert.deepStrictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => [r.name, r.inputs.name, r.inputs.enableDeletionProtection]), [[`edge-${env}`, env, env === "prod"]]);
-      const host = world.instances.find((i) => i.id === instance)!.privateDns;
-      assert.deepStrictEqual(ofType("aws:lb/listener:Listener").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, 80], [`edge-${env}-https`, 443]]);
-      assert.deepStrictEqual(ofType("aws:lb/targetGroup:TargetGroup").map((r) => [r.name, r.inputs.port]).sort(), [[`edge-${env}-http`, http], [`edge-${env}-https`, https]]);
       assert.deepStrictEqual(
-        ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, r.inputs.targetId]).sort(),
-        [[`edge-${env}-http-${host}`, instance], [`edge-${env}-https-${host}`, instance]],
+        ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => [
+          r.name,
+          r.inputs.name,
+          r.inputs.enableDeletionProtection,
+        ]),
+        [[`edge-${env}`, env, env === "prod"]],
+      );
+      const host = world.instances.find((i) => i.id === instance)!.privateDns;
+      assert.deepStrictEqual(
+        ofType("aws:lb/listener:Listener")
+          .map((r) => [r.name, r.inputs.port])
+          .sort(),
+        [
+          [`edge-${env}-http`, 80],
+          [`edge-${env}-https`, 443],
+        ],
+      );
+      assert.deepStrictEqual(
+        ofType("aws:lb/targetGroup:TargetGroup")
+          .map((r) => [r.name, r.inputs.port])
+          .sort(),
+        [
+          [`edge-${env}-http`, http],
+          [`edge-${env}-https`, https],
+        ],
+      );
+      assert.deepStrictEqual(
+        ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+          .map((r) => [r.name, r.inputs.targetId])
+          .sort(),
+        [
+          [`edge-${env}-http-${host}`, instance],
+          [`edge-${env}-https-${host}`, instance],
+        ],
       );
       assert.strictEqual(ofType("aws:route53/record:Record").length, records);
       for (const r of registrations.filter((r) => r.type.startsWith("aws:") && r.inputs.tags)) {
-        assert.deepStrictEqual([r.inputs.tags.Stack, r.inputs.tags.Environment], [env, env], r.name);
+        assert.deepStrictEqual(
+          [r.inputs.tags.Stack, r.inputs.tags.Environment],
+          [env, env],
+          r.name,
+        );
       }
     });
   }
@@ -171,30 +266,81 @@ describe("AWS edge variants and errors", function () {
     await runProgram({ ...dev, "interlock-ingress:aws": aws });
     assert.strictEqual(ofType("aws:lb/loadBalancer:LoadBalancer").length, 1);
     assert.strictEqual(ofType("aws:ec2/securityGroup:SecurityGroup").length, 1);
-    const ports = ofType("aws:lb/listener:Listener").map((l) => [l.name, l.inputs.port]).sort();
+    const ports = ofType("aws:lb/listener:Listener")
+      .map((l) => [l.name, l.inputs.port])
+      .sort();
     assert.deepStrictEqual(ports, [
-      ["edge-dev-http", 8082], ["edge-dev-https", 8445],
-      ["edge-prod-http", 8080], ["edge-prod-https", 8443],
-      ["edge-test-http", 8081], ["edge-test-https", 8444],
+      ["edge-dev-http", 8082],
+      ["edge-dev-https", 8445],
+      ["edge-prod-http", 8080],
+      ["edge-prod-https", 8443],
+      ["edge-test-http", 8081],
+      ["edge-test-https", 8444],
     ]);
-    for (const l of ofType("aws:lb/listener:Listener")) assert.match(l.inputs.loadBalancerArn, /LoadBalancer\/edge-shared$/);
+    for (const l of ofType("aws:lb/listener:Listener"))
+      assert.match(l.inputs.loadBalancerArn, /LoadBalancer\/edge-shared$/);
   });
 
   it("the lab stack registers no AWS resource", async () => {
     await runProgram(stackConfig("lab"), "lab");
     assert.ok(registrations.length >= 4);
-    assert.deepStrictEqual(registrations.filter((r) => r.type.startsWith("aws:")), []);
+    assert.deepStrictEqual(
+      registrations.filter((r) => r.type.startsWith("aws:")),
+      [],
+    );
   });
 
-  const topology = parseTopology({ environments: dev["interlock-ingress:environments"] }).environments;
+  const topology = parseTopology({
+    environments: dev["interlock-ingress:environments"],
+  }).environments;
   const base = dev["interlock-ingress:aws"] as Record<string, unknown>;
   const errors: Array<[string, () => unknown, RegExp]> = [
-    ["subnets missing", () => parseAwsSettings({ ...base, subnetIds: [] }, topology), /interlock-ingress:aws\.subnetIds: list the subnets/],
-    ["vpc missing", () => parseAwsSettings({ ...base, vpcId: undefined }, topology), /interlock-ingress:aws\.vpcId: missing; set it/],
-    ["a record for an unknown environment", () => parseAwsSettings({ ...base, records: { qa: ["a.example.com"] } }, topology), /aws\.records\.qa: no environment is named qa/],
-    ["shared listener ports that collide", () => parseAwsSettings({ ...base, sharedLoadBalancer: true, listenerPorts: { dev: { http: 80, https: 443 }, test: { http: 80, https: 8444 } } }, topology), /listenerPorts\.test: port 80 is also a listener of dev/],
-    ["a port out of range", () => parseTopology({ environments: { dev: { ingressNodes: ["a"], publishedPort: 70000, publishedSSLPort: 8445 } } }), /environments\.dev\.publishedPort: 70000 is not a port number/],
-    ["an environment without ingress nodes", () => parseTopology({ environments: { dev: { ingressNodes: [], publishedPort: 8082, publishedSSLPort: 8445 } } }), /environments\.dev\.ingressNodes: list at least one node hostname/],
+    [
+      "subnets missing",
+      () => parseAwsSettings({ ...base, subnetIds: [] }, topology),
+      /interlock-ingress:aws\.subnetIds: list the subnets/,
+    ],
+    [
+      "vpc missing",
+      () => parseAwsSettings({ ...base, vpcId: undefined }, topology),
+      /interlock-ingress:aws\.vpcId: missing; set it/,
+    ],
+    [
+      "a record for an unknown environment",
+      () => parseAwsSettings({ ...base, records: { qa: ["a.example.com"] } }, topology),
+      /aws\.records\.qa: no environment is named qa/,
+    ],
+    [
+      "shared listener ports that collide",
+      () =>
+        parseAwsSettings(
+          {
+            ...base,
+            sharedLoadBalancer: true,
+            listenerPorts: { dev: { http: 80, https: 443 }, test: { http: 80, https: 8444 } },
+          },
+          topology,
+        ),
+      /listenerPorts\.test: port 80 is also a listener of dev/,
+    ],
+    [
+      "a port out of range",
+      () =>
+        parseTopology({
+          environments: {
+            dev: { ingressNodes: ["a"], publishedPort: 70000, publishedSSLPort: 8445 },
+          },
+        }),
+      /environments\.dev\.publishedPort: 70000 is not a port number/,
+    ],
+    [
+      "an environment without ingress nodes",
+      () =>
+        parseTopology({
+          environments: { dev: { ingressNodes: [], publishedPort: 8082, publishedSSLPort: 8445 } },
+        }),
+      /environments\.dev\.ingressNodes: list at least one node hostname/,
+    ],
   ];
   for (const [name, fn, expected] of errors) {
     it(`fails at preview for ${name}`, () => {
@@ -205,11 +351,23 @@ describe("AWS edge variants and errors", function () {
   it("uses configured instance IDs instead of looking nodes up", async () => {
     blogWorld();
     // The node was rebuilt: the old instance (stopped) and the new one share its DNS name.
-    world.instances.push({ id: "i-0bbbbbbbbbbbbbbb9", privateDns: DEV_HOST, state: "running", subnetId: "subnet-0a1b2c3d4e5f60718" });
+    world.instances.push({
+      id: "i-0bbbbbbbbbbbbbbb9",
+      privateDns: DEV_HOST,
+      state: "running",
+      subnetId: "subnet-0a1b2c3d4e5f60718",
+    });
     world.instances[0].state = "stopped";
-    const aws = { ...(dev["interlock-ingress:aws"] as object), instanceIds: { [DEV_HOST]: "i-0bbbbbbbbbbbbbbb9" } };
+    const aws = {
+      ...(dev["interlock-ingress:aws"] as object),
+      instanceIds: { [DEV_HOST]: "i-0bbbbbbbbbbbbbbb9" },
+    };
     await runProgram({ ...dev, "interlock-ingress:aws": aws });
-    assert.strictEqual(byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-dev-https-${DEV_HOST}`).targetId, "i-0bbbbbbbbbbbbbbb9");
+    assert.strictEqual(
+      byName("aws:lb/targetGroupAttachment:TargetGroupAttachment", `edge-dev-https-${DEV_HOST}`)
+        .targetId,
+      "i-0bbbbbbbbbbbbbbb9",
+    );
     assert.strictEqual(ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").length, 6);
   });
 });
@@ -218,28 +376,53 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
   this.timeout(30_000);
   const devOnly = stackConfig("dev");
   const EXTRA = "ip-127-13-7-9.us-west-2.compute.internal";
-  const withNodes = (nodes: string[], extra: Record<string, unknown> = {}, aws: Record<string, unknown> = {}) => {
-    const envs = devOnly["interlock-ingress:environments"] as Record<string, Record<string, unknown>>;
+  const withNodes = (
+    nodes: string[],
+    extra: Record<string, unknown> = {},
+    aws: Record<string, unknown> = {},
+  ) => {
+    const envs = devOnly["interlock-ingress:environments"] as Record<
+      string,
+      Record<string, unknown>
+    >;
     return {
       ...devOnly,
-      "interlock-ingress:environments": { dev: { ...envs.dev, ingressNodes: nodes, proxyReplicas: 1, ...extra } },
+      "interlock-ingress:environments": {
+        dev: { ...envs.dev, ingressNodes: nodes, proxyReplicas: 1, ...extra },
+      },
       "interlock-ingress:aws": { ...(devOnly["interlock-ingress:aws"] as object), ...aws },
     };
   };
   const attachments = () =>
-    Object.fromEntries(ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, `${r.inputs.targetId}:${r.inputs.port}`]));
+    Object.fromEntries(
+      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [
+        r.name,
+        `${r.inputs.targetId}:${r.inputs.port}`,
+      ]),
+    );
 
   beforeEach(() => {
     blogWorld();
-    world.instances.push({ id: "i-0ccccccccccccccc4", privateDns: EXTRA, state: "running", subnetId: "subnet-0b2c3d4e5f6071829" });
+    world.instances.push({
+      id: "i-0ccccccccccccccc4",
+      privateDns: EXTRA,
+      state: "running",
+      subnetId: "subnet-0b2c3d4e5f6071829",
+    });
   });
 
   it("reordering ingressNodes registers exactly the same attachments", async () => {
     await runProgram(withNodes([DEV_HOST, EXTRA]), "dev");
     const before = attachments();
-    assert.deepStrictEqual(Object.keys(before).sort(), [
-      `edge-dev-http-${EXTRA}`, `edge-dev-http-${DEV_HOST}`, `edge-dev-https-${EXTRA}`, `edge-dev-https-${DEV_HOST}`,
-    ].sort());
+    assert.deepStrictEqual(
+      Object.keys(before).sort(),
+      [
+        `edge-dev-http-${EXTRA}`,
+        `edge-dev-http-${DEV_HOST}`,
+        `edge-dev-https-${EXTRA}`,
+        `edge-dev-https-${DEV_HOST}`,
+      ].sort(),
+    );
     await runProgram(withNodes([EXTRA, DEV_HOST]), "dev");
     assert.deepStrictEqual(attachments(), before);
   });
@@ -249,16 +432,42 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
     const before = attachments();
     await runProgram(withNodes([EXTRA]), "dev");
     const after = attachments();
-    assert.deepStrictEqual(Object.keys(before).filter((k) => !(k in after)).sort(), [`edge-dev-http-${DEV_HOST}`, `edge-dev-https-${DEV_HOST}`]);
+    assert.deepStrictEqual(
+      Object.keys(before)
+        .filter((k) => !(k in after))
+        .sort(),
+      [`edge-dev-http-${DEV_HOST}`, `edge-dev-https-${DEV_HOST}`],
+    );
     for (const [k, v] of Object.entries(after)) assert.strictEqual(before[k], v, k);
   });
 
   it("host mode keeps the client IP; an HTTP health check asks the proxy, with the configured timing", async () => {
-    await runProgram(withNodes([DEV_HOST], { publishMode: "host" }, { healthCheck: { protocol: "HTTP", path: "/healthz", intervalSeconds: 30, healthyThreshold: 2 } }), "dev");
+    await runProgram(
+      withNodes(
+        [DEV_HOST],
+        { publishMode: "host" },
+        {
+          healthCheck: {
+            protocol: "HTTP",
+            path: "/healthz",
+            intervalSeconds: 30,
+            healthyThreshold: 2,
+          },
+        },
+      ),
+      "dev",
+    );
     for (const tg of ofType("aws:lb/targetGroup:TargetGroup")) {
       assert.strictEqual(tg.inputs.preserveClientIp, "true");
       assert.deepStrictEqual(tg.inputs.healthCheck, {
-        enabled: true, protocol: "HTTP", port: "traffic-port", path: "/healthz", matcher: "200-399", interval: 30, healthyThreshold: 2, unhealthyThreshold: 3,
+        enabled: true,
+        protocol: "HTTP",
+        port: "traffic-port",
+        path: "/healthz",
+        matcher: "200-399",
+        interval: 30,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
       });
     }
   });
@@ -266,42 +475,107 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
   it("names survive replacement: the scheme is in the NLB's name, the group has a prefix never starting sg-", async () => {
     await runProgram(withNodes([DEV_HOST], {}, { internal: true }), "sg-team");
     const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
-    assert.deepStrictEqual([lb.inputs.name, lb.inputs.internal, lb.inputs.enableDeletionProtection], ["sg-team-dev-int", true, false]);
-    const [sg] = ofType("aws:ec2/securityGroup:SecurityGroup");
-    assert.deepStrictEqual([sg.inputs.name, sg.inputs.namePrefix], [undefined, "ingress-sg-team-dev-nlb-"]);
-  });
-
-  it("Auto Scaling groups are attached to both target groups of their environment", async () => {
-    await runProgram(withNodes([DEV_HOST], {}, { autoScalingGroups: { dev: ["ingress-dev"] } }), "dev");
     assert.deepStrictEqual(
-      ofType("aws:autoscaling/attachment:Attachment").map((r) => [r.name, r.inputs.autoscalingGroupName, r.inputs.lbTargetGroupArn.split("/").pop()]).sort(),
-      [["edge-dev-http-asg-ingress-dev", "ingress-dev", "edge-dev-http"], ["edge-dev-https-asg-ingress-dev", "ingress-dev", "edge-dev-https"]],
+      [lb.inputs.name, lb.inputs.internal, lb.inputs.enableDeletionProtection],
+      ["sg-team-dev-int", true, false],
+    );
+    const [sg] = ofType("aws:ec2/securityGroup:SecurityGroup");
+    assert.deepStrictEqual(
+      [sg.inputs.name, sg.inputs.namePrefix],
+      [undefined, "ingress-sg-team-dev-nlb-"],
     );
   });
 
-  const settings = () => parseAwsSettings(devOnly["interlock-ingress:aws"], parseTopology({ environments: devOnly["interlock-ingress:environments"] }).environments)!;
+  it("Auto Scaling groups are attached to both target groups of their environment", async () => {
+    await runProgram(
+      withNodes([DEV_HOST], {}, { autoScalingGroups: { dev: ["ingress-dev"] } }),
+      "dev",
+    );
+    assert.deepStrictEqual(
+      ofType("aws:autoscaling/attachment:Attachment")
+        .map((r) => [
+          r.name,
+          r.inputs.autoscalingGroupName,
+          r.inputs.lbTargetGroupArn.split("/").pop(),
+        ])
+        .sort(),
+      [
+        ["edge-dev-http-asg-ingress-dev", "ingress-dev", "edge-dev-http"],
+        ["edge-dev-https-asg-ingress-dev", "ingress-dev", "edge-dev-https"],
+      ],
+    );
+  });
+
+  const settings = () =>
+    parseAwsSettings(
+      devOnly["interlock-ingress:aws"],
+      parseTopology({ environments: devOnly["interlock-ingress:environments"] }).environments,
+    )!;
   const subnets = () => Object.entries(world.subnets).map(([id, s]) => ({ id, ...s }));
   const node = (i: number, over: Record<string, unknown> = {}) => ({
     host: world.instances[i].privateDns,
     source: `interlock-ingress:environments.dev.ingressNodes[${i}]`,
     matches: [world.instances[i].id],
-    instance: { id: world.instances[i].id, state: "running", availabilityZone: world.subnets[world.instances[i].subnetId].availabilityZone, vpcId: BLOG_VPC, ...over },
+    instance: {
+      id: world.instances[i].id,
+      state: "running",
+      availabilityZone: world.subnets[world.instances[i].subnetId].availabilityZone,
+      vpcId: BLOG_VPC,
+      ...over,
+    },
   });
   const placement: Array<[string, () => string[], string]> = [
-    ["a stopped node", () => placementProblems(settings(), subnets(), [node(0, { state: "stopped" })]),
-      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is stopped; a load balancer target must be a running instance; start it or remove it from ingressNodes`],
-    ["a node in another VPC", () => placementProblems(settings(), subnets(), [node(0, { vpcId: "vpc-0fff" })]),
-      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC} (interlock-ingress:aws.vpcId)`],
-    ["a node in an AZ no subnet covers", () => placementProblems(settings(), subnets().slice(1), [node(0)]),
-      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in us-west-2a, which none of interlock-ingress:aws.subnetIds covers (us-west-2b, us-west-2c); add a subnet of us-west-2a, or its traffic never arrives`],
-    ["two subnets in one AZ", () => placementProblems(settings(), [...subnets(), { id: "subnet-0dd", vpcId: BLOG_VPC, availabilityZone: "us-west-2a" }], [node(0)]),
-      "interlock-ingress:aws.subnetIds[3]: subnet-0dd and subnet-0a1b2c3d4e5f60718 are both in us-west-2a; a load balancer takes one subnet per availability zone"],
-    ["a subnet of another VPC", () => placementProblems(settings(), [{ ...subnets()[0], vpcId: "vpc-0fff" }, ...subnets().slice(1)], [node(1)]),
-      `interlock-ingress:aws.subnetIds[0]: subnet-0a1b2c3d4e5f60718 is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC}; list subnets of ${BLOG_VPC}`],
-    ["a hostname matching two instances", () => placementProblems(settings(), subnets(), [{ ...node(0), matches: ["i-01", "i-02"], instance: undefined }]),
-      `interlock-ingress:environments.dev.ingressNodes[0]: 2 EC2 instances have the private DNS name ${DEV_HOST} (i-01, i-02); set interlock-ingress:aws.instanceIds.${DEV_HOST} to the one that is the node`],
-    ["a hostname matching none", () => placementProblems(settings(), subnets(), [{ ...node(0), matches: [], instance: undefined }]),
-      `interlock-ingress:environments.dev.ingressNodes[0]: no EC2 instance has the private DNS name ${DEV_HOST}; fix the hostname or set interlock-ingress:aws.instanceIds.${DEV_HOST}`],
+    [
+      "a stopped node",
+      () => placementProblems(settings(), subnets(), [node(0, { state: "stopped" })]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is stopped; a load balancer target must be a running instance; start it or remove it from ingressNodes`,
+    ],
+    [
+      "a node in another VPC",
+      () => placementProblems(settings(), subnets(), [node(0, { vpcId: "vpc-0fff" })]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC} (interlock-ingress:aws.vpcId)`,
+    ],
+    [
+      "a node in an AZ no subnet covers",
+      () => placementProblems(settings(), subnets().slice(1), [node(0)]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: ${DEV_HOST} (i-0aaaaaaaaaaaaaaa1) is in us-west-2a, which none of interlock-ingress:aws.subnetIds covers (us-west-2b, us-west-2c); add a subnet of us-west-2a, or its traffic never arrives`,
+    ],
+    [
+      "two subnets in one AZ",
+      () =>
+        placementProblems(
+          settings(),
+          [...subnets(), { id: "subnet-0dd", vpcId: BLOG_VPC, availabilityZone: "us-west-2a" }],
+          [node(0)],
+        ),
+      "interlock-ingress:aws.subnetIds[3]: subnet-0dd and subnet-0a1b2c3d4e5f60718 are both in us-west-2a; a load balancer takes one subnet per availability zone",
+    ],
+    [
+      "a subnet of another VPC",
+      () =>
+        placementProblems(
+          settings(),
+          [{ ...subnets()[0], vpcId: "vpc-0fff" }, ...subnets().slice(1)],
+          [node(1)],
+        ),
+      `interlock-ingress:aws.subnetIds[0]: subnet-0a1b2c3d4e5f60718 is in vpc-0fff, not in the load balancers' VPC ${BLOG_VPC}; list subnets of ${BLOG_VPC}`,
+    ],
+    [
+      "a hostname matching two instances",
+      () =>
+        placementProblems(settings(), subnets(), [
+          { ...node(0), matches: ["i-01", "i-02"], instance: undefined },
+        ]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: 2 EC2 instances have the private DNS name ${DEV_HOST} (i-01, i-02); set interlock-ingress:aws.instanceIds.${DEV_HOST} to the one that is the node`,
+    ],
+    [
+      "a hostname matching none",
+      () =>
+        placementProblems(settings(), subnets(), [
+          { ...node(0), matches: [], instance: undefined },
+        ]),
+      `interlock-ingress:environments.dev.ingressNodes[0]: no EC2 instance has the private DNS name ${DEV_HOST}; fix the hostname or set interlock-ingress:aws.instanceIds.${DEV_HOST}`,
+    ],
   ];
   for (const [name, problems, expected] of placement) {
     it(`placement: refuses ${name}, naming the key`, () => {
@@ -315,12 +589,18 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
     installMocks(withNodes([DEV_HOST, "ip-10-9-9-9.us-west-2.compute.internal"]), "dev");
     const { checkedTargets, subnetFacts } = await import("../../provider/aws/placement");
     const config = withNodes([DEV_HOST, "ip-10-9-9-9.us-west-2.compute.internal"]);
-    const env = parseTopology({ environments: config["interlock-ingress:environments"] }).environments[0];
+    const env = parseTopology({ environments: config["interlock-ingress:environments"] })
+      .environments[0];
     const s = parseAwsSettings(config["interlock-ingress:aws"], [env])!;
     const parent = new (class extends pulumi.ComponentResource {})("test:index:Parent", "p");
-    const out = checkedTargets(env, s, subnetFacts(s, parent), parent) as unknown as { promise(): Promise<unknown> };
+    const out = checkedTargets(env, s, subnetFacts(s, parent), parent) as unknown as {
+      promise(): Promise<unknown>;
+    };
     await assert.rejects(out.promise(), (err: Error) => {
-      assert.match(err.message, /the dev load balancer cannot reach its targets:\n {2}- .*ingressNodes\[0\]: ip-127-13-5-3\.us-west-2\.compute\.internal \(i-0aaaaaaaaaaaaaaa1\) is stopped;.*\n {2}- .*ingressNodes\[1\]: no EC2 instance has the private DNS name ip-10-9-9-9\.us-west-2\.compute\.internal/);
+      assert.match(
+        err.message,
+        /the dev load balancer cannot reach its targets:\n {2}- .*ingressNodes\[0\]: ip-127-13-5-3\.us-west-2\.compute\.internal \(i-0aaaaaaaaaaaaaaa1\) is stopped;.*\n {2}- .*ingressNodes\[1\]: no EC2 instance has the private DNS name ip-10-9-9-9\.us-west-2\.compute\.internal/,
+      );
       return true;
     });
   });
@@ -333,19 +613,29 @@ describe("AWS edge targets by publish mode", function () {
   const config = (mode: string) => ({
     ...devOnly,
     "interlock-ingress:environments": {
-      dev: { ...(devOnly["interlock-ingress:environments"] as Record<string, object>).dev, publishMode: mode },
+      dev: {
+        ...(devOnly["interlock-ingress:environments"] as Record<string, object>).dev,
+        publishMode: mode,
+      },
     },
-    "interlock-ingress:aws": { ...(devOnly["interlock-ingress:aws"] as object), extraTargets: { dev: [OTHER] } },
+    "interlock-ingress:aws": {
+      ...(devOnly["interlock-ingress:aws"] as object),
+      extraTargets: { dev: [OTHER] },
+    },
   });
 
   it("ingress mode may target other workers too (the routing mesh answers on every node)", async () => {
     blogWorld();
     await runProgram(config("ingress"), "dev");
     assert.deepStrictEqual(
-      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => [r.name, r.inputs.targetId]).sort(),
+      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+        .map((r) => [r.name, r.inputs.targetId])
+        .sort(),
       [
-        [`edge-dev-http-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"], [`edge-dev-http-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
-        [`edge-dev-https-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"], [`edge-dev-https-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
+        [`edge-dev-http-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"],
+        [`edge-dev-http-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
+        [`edge-dev-https-${OTHER}`, "i-0aaaaaaaaaaaaaaa2"],
+        [`edge-dev-https-${DEV_HOST}`, "i-0aaaaaaaaaaaaaaa1"],
       ].sort(),
     );
   });
@@ -353,7 +643,11 @@ describe("AWS edge targets by publish mode", function () {
   it("host mode refuses extra targets: only the proxies' nodes answer", () => {
     const c = config("host");
     assert.throws(
-      () => parseAwsSettings(c["interlock-ingress:aws"], parseTopology({ environments: c["interlock-ingress:environments"] }).environments),
+      () =>
+        parseAwsSettings(
+          c["interlock-ingress:aws"],
+          parseTopology({ environments: c["interlock-ingress:environments"] }).environments,
+        ),
       /interlock-ingress:aws\.extraTargets\.dev: dev publishes in host mode, so only its ingress nodes run proxies/,
     );
   });

@@ -1,7 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ComposeError, parseCompose, serviceSpecs, validateRouting } from "../../provider/swarm/compose";
+import {
+  ComposeError,
+  parseCompose,
+  serviceSpecs,
+  validateRouting,
+} from "../../provider/swarm/compose";
 
 const blog = fs.readFileSync(path.join(__dirname, "../fixtures/docker-compose.yml"), "utf8");
 const ctx = { clusters: ["dev", "test", "prod"], collection: "/dev" };
@@ -13,33 +18,64 @@ describe("compose: the blog's docker-compose.yml", () => {
   });
 
   it("translates to the service spec docker stack deploy would create", () => {
-    const spec = serviceSpecs(parseCompose(blog), "demodev", { networks: {}, secrets: {} }).demo as any;
+    const spec = serviceSpecs(parseCompose(blog), "demodev", { networks: {}, secrets: {} })
+      .demo as any;
     assert.strictEqual(spec.Name, "demodev_demo");
     assert.deepStrictEqual(spec.Mode, { Replicated: { Replicas: 2 } });
     assert.strictEqual(spec.Labels["com.docker.lb.service_cluster"], "dev");
     assert.strictEqual(spec.Labels["com.docker.lb.port"], "8080");
     assert.strictEqual(spec.Labels["com.docker.stack.namespace"], "demodev");
     assert.strictEqual(spec.TaskTemplate.ContainerSpec.Image, "ehazlett/docker-demo");
-    assert.deepStrictEqual(spec.TaskTemplate.Networks, [{ Target: "ingress_dev", Aliases: ["demo"] }]);
+    assert.deepStrictEqual(spec.TaskTemplate.Networks, [
+      { Target: "ingress_dev", Aliases: ["demo"] },
+    ]);
     assert.strictEqual(spec.UpdateConfig.FailureAction, "rollback");
   });
 
   const broken: Array<[string, (y: string) => string, RegExp]> = [
-    ["a cluster the Interlock config does not define", (y) => y.replace("service_cluster: dev", "service_cluster: qa"), /services\.demo\.deploy\.labels\.com\.docker\.lb\.service_cluster: "qa" is not a service cluster of the Interlock config \(dev, test, prod\); use one of them/],
-    ["a missing port", (y) => y.replace(/\n\s*com\.docker\.lb\.port: 8080/, ""), /com\.docker\.lb\.port: missing/],
-    ["a host with a scheme", (y) => y.replace("hosts: ingress-demo", "hosts: http://ingress-demo"), /com\.docker\.lb\.hosts: "http:\/\/ingress-demo\.lab\.capstonec\.net" is not a host name/],
-    ["a network the service is not on", (y) => y.replace("com.docker.lb.network: ingress_dev", "com.docker.lb.network: ingress_prod"), /com\.docker\.lb\.network: "ingress_prod" is not one of the service's networks \(ingress_dev\)/],
-    ["another environment's collection", (y) => y.replace("access.label: /dev", "access.label: /prod"), /com\.docker\.ucp\.access\.label: "\/prod" is not this environment's collection; set it to "\/dev"/],
+    [
+      "a cluster the Interlock config does not define",
+      (y) => y.replace("service_cluster: dev", "service_cluster: qa"),
+      /services\.demo\.deploy\.labels\.com\.docker\.lb\.service_cluster: "qa" is not a service cluster of the Interlock config \(dev, test, prod\); use one of them/,
+    ],
+    [
+      "a missing port",
+      (y) => y.replace(/\n\s*com\.docker\.lb\.port: 8080/, ""),
+      /com\.docker\.lb\.port: missing/,
+    ],
+    [
+      "a host with a scheme",
+      (y) => y.replace("hosts: ingress-demo", "hosts: http://ingress-demo"),
+      /com\.docker\.lb\.hosts: "http:\/\/ingress-demo\.lab\.capstonec\.net" is not a host name/,
+    ],
+    [
+      "a network the service is not on",
+      (y) => y.replace("com.docker.lb.network: ingress_dev", "com.docker.lb.network: ingress_prod"),
+      /com\.docker\.lb\.network: "ingress_prod" is not one of the service's networks \(ingress_dev\)/,
+    ],
+    [
+      "another environment's collection",
+      (y) => y.replace("access.label: /dev", "access.label: /prod"),
+      /com\.docker\.ucp\.access\.label: "\/prod" is not this environment's collection; set it to "\/dev"/,
+    ],
   ];
   for (const [name, edit, expected] of broken) {
     it(`reports ${name}`, () => {
       const problems = validateRouting(parseCompose(edit(blog)), "demodev", ctx);
-      assert.ok(problems.some((p) => expected.test(p)), problems.join("\n"));
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        problems.join("\n"),
+      );
     });
   }
 
   it("rejects what the Compose schema rejects, with the path", () => {
-    assert.throws(() => parseCompose(blog.replace("replicas: 2", "replicas: two")), (e: Error) => e instanceof ComposeError && /services\.demo\.deploy\.replicas must be integer/.test(e.message));
+    assert.throws(
+      () => parseCompose(blog.replace("replicas: 2", "replicas: two")),
+      (e: Error) =>
+        e instanceof ComposeError &&
+        /services\.demo\.deploy\.replicas must be integer/.test(e.message),
+    );
     assert.throws(() => parseCompose("services: [\n"), ComposeError);
   });
 });

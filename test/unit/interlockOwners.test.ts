@@ -11,7 +11,11 @@ import { NodeView, parseConstraint, satisfies } from "../../provider/interlock/c
 import { Owners, planConfig, PlanInput, sectionsToRemove } from "../../provider/interlock/plan";
 import { Problem } from "../../provider/interlock/render";
 import { CoreConfig } from "../../provider/interlock/schema";
-import { droppedComments, parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
+import {
+  droppedComments,
+  parseCoreConfig,
+  stringifyCoreConfig,
+} from "../../provider/interlock/toml";
 import { DEFAULT_INTERLOCK, parseTopology, TopologyError } from "../../provider/topology";
 
 const text = (name: string) => fs.readFileSync(path.join(__dirname, "../fixtures", name), "utf8");
@@ -19,10 +23,29 @@ const HAND = text("hand-written.toml");
 const UCP = text("ucp-default.toml");
 const PIN = (env: string) => `node.labels.com.docker.interlock.service.cluster==${env}`;
 
-function node(hostname: string, labels: Record<string, string>, role = "worker", ip = "10.0.0.9"): NodeView {
-  return { id: hostname, hostname, role, ip, os: "linux", arch: "x86_64", labels: { "com.docker.ucp.orchestrator.swarm": "true", ...labels }, engineLabels: {} };
+function node(
+  hostname: string,
+  labels: Record<string, string>,
+  role = "worker",
+  ip = "10.0.0.9",
+): NodeView {
+  return {
+    id: hostname,
+    hostname,
+    role,
+    ip,
+    os: "linux",
+    arch: "x86_64",
+    labels: { "com.docker.ucp.orchestrator.swarm": "true", ...labels },
+    engineLabels: {},
+  };
 }
-const NODES = [node("w1", {}, "worker", "10.0.1.11"), node("w2", {}, "worker", "10.0.2.12"), node("w3", {}), node("m0", {}, "manager")];
+const NODES = [
+  node("w1", {}, "worker", "10.0.1.11"),
+  node("w2", {}, "worker", "10.0.2.12"),
+  node("w3", {}),
+  node("m0", {}, "manager"),
+];
 
 type Env = Record<string, unknown>;
 const ENVS: Record<string, Env> = {
@@ -31,7 +54,11 @@ const ENVS: Record<string, Env> = {
   prod: { ingressNodes: ["w3"], publishedPort: 8080, publishedSSLPort: 8443 },
 };
 
-function plan(opts: { live?: string; stack?: string; envs?: Record<string, Env>; owners?: Owners } & Partial<Omit<PlanInput, "live" | "environments" | "owners" | "stack">>) {
+function plan(
+  opts: { live?: string; stack?: string; envs?: Record<string, Env>; owners?: Owners } & Partial<
+    Omit<PlanInput, "live" | "environments" | "owners" | "stack">
+  >,
+) {
   const live = parseCoreConfig(opts.live ?? UCP, "live");
   const { live: _l, envs, ...rest } = opts;
   return planConfig({
@@ -46,7 +73,8 @@ function plan(opts: { live?: string; stack?: string; envs?: Record<string, Env>;
   });
 }
 const errors = (ps: Problem[]) => ps.filter((p) => p.severity === "error").map((p) => p.message);
-const warnings = (ps: Problem[]) => ps.filter((p) => p.severity === "warning").map((p) => p.message);
+const warnings = (ps: Problem[]) =>
+  ps.filter((p) => p.severity === "warning").map((p) => p.message);
 
 /** The live config after the dev stack replaced UCP's template: only dev, owned by lab-dev. */
 function afterDev(): { text: string; owners: Owners; template: CoreConfig } {
@@ -61,18 +89,36 @@ function afterDev(): { text: string; owners: Owners; template: CoreConfig } {
 describe("per-environment stacks: the template and removals (D1)", () => {
   it("the second stack renders from the template the first one saved, and removes nothing", () => {
     const live = afterDev();
-    const saved = { name: "default", section: live.template.Extensions!.default, source: "the saved template interlock-ingress.template.default" };
-    const p = plan({ live: live.text, stack: "lab-test", owners: live.owners, envs: { test: ENVS.test }, savedTemplate: saved });
+    const saved = {
+      name: "default",
+      section: live.template.Extensions!.default,
+      source: "the saved template interlock-ingress.template.default",
+    };
+    const p = plan({
+      live: live.text,
+      stack: "lab-test",
+      owners: live.owners,
+      envs: { test: ENVS.test },
+      savedTemplate: saved,
+    });
     assert.deepStrictEqual(errors(p.problems), []);
     assert.deepStrictEqual(p.remove, []);
     assert.deepStrictEqual(Object.keys(p.merged.Extensions!), ["dev", "test"]);
     assert.strictEqual(p.sections.test.Image, "docker/ucp-interlock-extension:3.2.5");
-    assert.deepStrictEqual(p.merged.Extensions!.dev, parseCoreConfig(live.text, "x").Extensions!.dev);
+    assert.deepStrictEqual(
+      p.merged.Extensions!.dev,
+      parseCoreConfig(live.text, "x").Extensions!.dev,
+    );
   });
 
   it("without a saved template, lists only sections that are safe to use as one", () => {
     const live = afterDev();
-    const p = plan({ live: live.text, stack: "lab-test", owners: live.owners, envs: { test: ENVS.test } });
+    const p = plan({
+      live: live.text,
+      stack: "lab-test",
+      owners: live.owners,
+      envs: { test: ENVS.test },
+    });
     assert.deepStrictEqual(errors(p.problems), [
       "interlock-ingress:interlock.template: section [Extensions.default] is not in the live config conf-7 and no copy of it was saved; set it to one of the templates that are safe to use: (none)",
     ]);
@@ -80,7 +126,13 @@ describe("per-environment stacks: the template and removals (D1)", () => {
 
   it("refuses another stack's section as the template instead of removing it", () => {
     const live = afterDev();
-    const p = plan({ live: live.text, stack: "lab-test", owners: live.owners, envs: { test: ENVS.test }, settings: { ...DEFAULT_INTERLOCK, template: "dev" } });
+    const p = plan({
+      live: live.text,
+      stack: "lab-test",
+      owners: live.owners,
+      envs: { test: ENVS.test },
+      settings: { ...DEFAULT_INTERLOCK, template: "dev" },
+    });
     assert.deepStrictEqual(errors(p.problems), [
       'interlock-ingress:interlock.template: [Extensions.dev] is owned by stack "lab-dev", so it is not a template; templates that are safe to use: (none)',
     ]);
@@ -108,13 +160,32 @@ describe("per-environment stacks: the template and removals (D1)", () => {
 
   it("removes a section it owned (by the owners label) and no longer declares, after a crash lost its state", () => {
     const live = afterDev();
-    const p = plan({ live: live.text, owners: live.owners, envs: { qa: { ingressNodes: ["w1"], publishedPort: 8090, publishedSSLPort: 8490 } }, savedTemplate: { name: "default", section: live.template.Extensions!.default, source: "saved" } });
+    const p = plan({
+      live: live.text,
+      owners: live.owners,
+      envs: { qa: { ingressNodes: ["w1"], publishedPort: 8090, publishedSSLPort: 8490 } },
+      savedTemplate: {
+        name: "default",
+        section: live.template.Extensions!.default,
+        source: "saved",
+      },
+    });
     assert.deepStrictEqual(p.remove, ["dev"]);
   });
 
   it("refuses to write a section another stack owns", () => {
     const live = afterDev();
-    const p = plan({ live: live.text, stack: "lab", owners: live.owners, envs: ENVS, savedTemplate: { name: "default", section: live.template.Extensions!.default, source: "saved" } });
+    const p = plan({
+      live: live.text,
+      stack: "lab",
+      owners: live.owners,
+      envs: ENVS,
+      savedTemplate: {
+        name: "default",
+        section: live.template.Extensions!.default,
+        source: "saved",
+      },
+    });
     assert.deepStrictEqual(errors(p.problems), [
       'interlock-ingress:environments.dev: section [Extensions.dev] is owned by stack "lab-dev" (label on conf-7); remove dev from this stack or from "lab-dev"',
     ]);
@@ -123,7 +194,9 @@ describe("per-environment stacks: the template and removals (D1)", () => {
 
 describe("overrides (D2, D3, D4, D9)", () => {
   it("D2: a list override adds to the template's list and keeps the environment pin", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["node.labels.az==a"] } } } });
+    const p = plan({
+      envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["node.labels.az==a"] } } },
+    });
     assert.deepStrictEqual(p.sections.dev.ProxyConstraints, [
       "node.labels.com.docker.ucp.orchestrator.swarm==true",
       "node.platform.os==linux",
@@ -133,26 +206,61 @@ describe("overrides (D2, D3, D4, D9)", () => {
   });
 
   it("D2: replace swaps the template's list outright, and still keeps the pin", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, replace: { ProxyConstraints: ["node.labels.az==a"] } } } });
+    const p = plan({
+      envs: { dev: { ...ENVS.dev, replace: { ProxyConstraints: ["node.labels.az==a"] } } },
+    });
     assert.deepStrictEqual(p.sections.dev.ProxyConstraints, ["node.labels.az==a", PIN("dev")]);
   });
 
   const typed: Array<[string, Env, string]> = [
-    ["a label value that is a number", { Labels: { team: 5 } }, "interlock-ingress:environments.dev.overrides.Labels: expected a table of string values, got {com.docker.ucp.InstanceID: \"bkb0lgevy7kbhrbxpmlbxnx6e\", team: 5 (integer)}"],
-    ["a string where a list is expected", { ProxyArgs: "-D" }, 'interlock-ingress:environments.dev.overrides.ProxyArgs: expected a list of strings, got "-D"'],
-    ["a mixed list", { Args: ["-D", 5] }, 'interlock-ingress:environments.dev.overrides.Args: expected a list of strings, got ["-D", 5 (integer)]'],
-    ["a quoted number in Config", { Config: { MaxConnections: "2048" } }, 'interlock-ingress:environments.dev.overrides.Config.MaxConnections: expected an integer, got "2048"'],
-    ["a quoted boolean", { HitlessServiceUpdate: "true" }, 'interlock-ingress:environments.dev.overrides.HitlessServiceUpdate: expected true or false, got "true"'],
-    ["a number where a duration string is expected", { ProxyStopGracePeriod: 5 }, "interlock-ingress:environments.dev.overrides.ProxyStopGracePeriod: expected a string, got 5 (integer)"],
+    [
+      "a label value that is a number",
+      { Labels: { team: 5 } },
+      'interlock-ingress:environments.dev.overrides.Labels: expected a table of string values, got {com.docker.ucp.InstanceID: "bkb0lgevy7kbhrbxpmlbxnx6e", team: 5 (integer)}',
+    ],
+    [
+      "a string where a list is expected",
+      { ProxyArgs: "-D" },
+      'interlock-ingress:environments.dev.overrides.ProxyArgs: expected a list of strings, got "-D"',
+    ],
+    [
+      "a mixed list",
+      { Args: ["-D", 5] },
+      'interlock-ingress:environments.dev.overrides.Args: expected a list of strings, got ["-D", 5 (integer)]',
+    ],
+    [
+      "a quoted number in Config",
+      { Config: { MaxConnections: "2048" } },
+      'interlock-ingress:environments.dev.overrides.Config.MaxConnections: expected an integer, got "2048"',
+    ],
+    [
+      "a quoted boolean",
+      { HitlessServiceUpdate: "true" },
+      'interlock-ingress:environments.dev.overrides.HitlessServiceUpdate: expected true or false, got "true"',
+    ],
+    [
+      "a number where a duration string is expected",
+      { ProxyStopGracePeriod: 5 },
+      "interlock-ingress:environments.dev.overrides.ProxyStopGracePeriod: expected a string, got 5 (integer)",
+    ],
   ];
   for (const [name, overrides, message] of typed) {
     it(`D3: refuses ${name}, naming the override, the type and the value`, () => {
-      assert.deepStrictEqual(errors(plan({ envs: { dev: { ...ENVS.dev, overrides } } }).problems), [message]);
+      assert.deepStrictEqual(errors(plan({ envs: { dev: { ...ENVS.dev, overrides } } }).problems), [
+        message,
+      ]);
     });
   }
 
   it("D4: override keys in any case are written once, in Interlock's spelling", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, overrides: { proxystopsignal: "SIGTERM", config: { rlimitnofile: 1024 } } } } });
+    const p = plan({
+      envs: {
+        dev: {
+          ...ENVS.dev,
+          overrides: { proxystopsignal: "SIGTERM", config: { rlimitnofile: 1024 } },
+        },
+      },
+    });
     assert.deepStrictEqual(errors(p.problems), []);
     assert.strictEqual(p.sections.dev.ProxyStopSignal, "SIGTERM");
     assert.strictEqual((p.sections.dev.Config as Record<string, unknown>).RLimitNoFile, 1024);
@@ -167,14 +275,21 @@ describe("overrides (D2, D3, D4, D9)", () => {
   });
 
   it("D4: one key given in two spellings is refused", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, overrides: { ProxyStopSignal: "SIGTERM", proxystopsignal: "SIGINT" } } } });
+    const p = plan({
+      envs: {
+        dev: { ...ENVS.dev, overrides: { ProxyStopSignal: "SIGTERM", proxystopsignal: "SIGINT" } },
+      },
+    });
     assert.deepStrictEqual(errors(p.problems), [
       "interlock-ingress:environments.dev.overrides: ProxyStopSignal and proxystopsignal are one key to Interlock (ProxyStopSignal); give it once",
     ]);
   });
 
   it("D9: a bad constraint inherited from the template names the template, not an override", () => {
-    const live = UCP.replace('"node.platform.os==linux"]\n    PublishMode', '"node.platform.os==linux", "node.labels.region=east"]\n    PublishMode');
+    const live = UCP.replace(
+      '"node.platform.os==linux"]\n    PublishMode',
+      '"node.platform.os==linux", "node.labels.region=east"]\n    PublishMode',
+    );
     assert.deepStrictEqual(errors(plan({ live }).problems), [
       '[Extensions.default].ProxyConstraints[2] (template, in the live config conf-7): "node.labels.region=east" uses "=", but Swarm constraints need "==" or "!=": write "node.labels.region==east"',
     ]);
@@ -182,7 +297,12 @@ describe("overrides (D2, D3, D4, D9)", () => {
 
   it("settings that feed the AWS edge cannot be overridden", () => {
     assert.throws(
-      () => parseTopology({ environments: { dev: { ...ENVS.dev, overrides: { PublishedPort: 9999, ServiceName: "x" } } } }),
+      () =>
+        parseTopology({
+          environments: {
+            dev: { ...ENVS.dev, overrides: { PublishedPort: 9999, ServiceName: "x" } },
+          },
+        }),
       (err: TopologyError) => {
         assert.deepStrictEqual(err.problems, [
           "interlock-ingress:environments.dev.overrides.PublishedPort: set by the stack, not by overrides; use interlock-ingress:environments.dev.publishedPort",
@@ -196,13 +316,22 @@ describe("overrides (D2, D3, D4, D9)", () => {
 
 describe("problems the stack did not cause are warnings (D5, D8, D10)", () => {
   it("D5: host-mode clusters on different ports may share nodes (UCP's host-mode default kept)", () => {
-    const live = UCP.replace('PublishMode = "ingress"', 'PublishMode = "host"').replace(/ProxyReplicas = \d/, "ProxyReplicas = 1");
-    const p = plan({ live, envs: { dev: { ...ENVS.dev, publishMode: "host" } }, settings: { ...DEFAULT_INTERLOCK, replaceTemplate: false } });
+    const live = UCP.replace('PublishMode = "ingress"', 'PublishMode = "host"').replace(
+      /ProxyReplicas = \d/,
+      "ProxyReplicas = 1",
+    );
+    const p = plan({
+      live,
+      envs: { dev: { ...ENVS.dev, publishMode: "host" } },
+      settings: { ...DEFAULT_INTERLOCK, replaceTemplate: false },
+    });
     assert.deepStrictEqual(p.problems, []);
   });
 
   it("D8: ingress-mode proxies with no node to run on are refused at preview", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["node.labels.az==nowhere"] } } } });
+    const p = plan({
+      envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["node.labels.az==nowhere"] } } },
+    });
     assert.deepStrictEqual(errors(p.problems), [
       "interlock-ingress:environments.dev.overrides.ProxyConstraints: the proxies need a node matching ProxyConstraints [node.labels.com.docker.ucp.orchestrator.swarm==true, node.platform.os==linux, node.labels.az==nowhere, node.labels.com.docker.interlock.service.cluster==dev], but 0 match; label more ingress nodes, fix the constraints or lower proxyReplicas",
     ]);
@@ -217,7 +346,10 @@ describe("problems the stack did not cause are warnings (D5, D8, D10)", () => {
   });
 
   it("D10: a foreign section without service names is not a problem (Swarm names them)", () => {
-    const live = HAND.replace('    ServiceName = "ucp-interlock-extension-batch"\n', "").replace('    ProxyServiceName = "ucp-interlock-proxy-batch"\n', "");
+    const live = HAND.replace('    ServiceName = "ucp-interlock-extension-batch"\n', "").replace(
+      '    ProxyServiceName = "ucp-interlock-proxy-batch"\n',
+      "",
+    );
     assert.deepStrictEqual(errors(plan({ live }).problems), []);
   });
 
@@ -289,7 +421,9 @@ describe("constraints as swarmkit parses and matches them (D7)", () => {
   }
 
   it("matches node.ip by address and subnet, key prefixes in any case, label names exactly", () => {
-    assert.ok(satisfies(NODES[0], ["node.ip==10.0.1.0/24", "node.ip!=10.0.2.12", "NODE.ROLE==Worker"]));
+    assert.ok(
+      satisfies(NODES[0], ["node.ip==10.0.1.0/24", "node.ip!=10.0.2.12", "NODE.ROLE==Worker"]),
+    );
     assert.ok(!satisfies(NODES[1], ["node.ip==10.0.1.0/24"]));
     const labelled = node("w9", { Region: "east" });
     assert.ok(satisfies(labelled, ["Node.Labels.Region==EAST"]));
@@ -297,8 +431,13 @@ describe("constraints as swarmkit parses and matches them (D7)", () => {
   });
 
   it("a constraint key no node can match is refused in this stack's sections", () => {
-    const p = plan({ envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["region==east"] } } } });
-    assert.match(errors(p.problems).join("\n"), /interlock-ingress:environments\.dev\.overrides\.ProxyConstraints\[0\]: "region==east": Swarm accepts the key "region" but no node ever matches it/);
+    const p = plan({
+      envs: { dev: { ...ENVS.dev, overrides: { ProxyConstraints: ["region==east"] } } },
+    });
+    assert.match(
+      errors(p.problems).join("\n"),
+      /interlock-ingress:environments\.dev\.overrides\.ProxyConstraints\[0\]: "region==east": Swarm accepts the key "region" but no node ever matches it/,
+    );
   });
 });
 
@@ -307,11 +446,16 @@ describe("environment names Swarm accepts (D12)", () => {
     it(`refuses ${JSON.stringify(name)}`, () => {
       assert.throws(
         () => parseTopology({ environments: { [name]: ENVS.dev } }),
-        new RegExp(`cannot name Swarm services ucp-interlock-extension-${name}; use lower-case letters, digits and inner dashes, at most 39 characters`),
+        new RegExp(
+          `cannot name Swarm services ucp-interlock-extension-${name}; use lower-case letters, digits and inner dashes, at most 39 characters`,
+        ),
       );
     });
   }
   it("accepts a 39-character name", () => {
-    assert.strictEqual(parseTopology({ environments: { ["a".repeat(39)]: ENVS.dev } }).environments[0].name.length, 39);
+    assert.strictEqual(
+      parseTopology({ environments: { ["a".repeat(39)]: ENVS.dev } }).environments[0].name.length,
+      39,
+    );
   });
 });

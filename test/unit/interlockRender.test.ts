@@ -2,14 +2,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
-import { mergeConfig, renderSection, renderSections, Template } from "../../provider/interlock/render";
+import {
+  mergeConfig,
+  renderSection,
+  renderSections,
+  Template,
+} from "../../provider/interlock/render";
 import { ExtensionSection } from "../../provider/interlock/schema";
 import { parseTopology, EnvironmentSpec } from "../../provider/topology";
 
 const fixture = (name: string) =>
   parseCoreConfig(fs.readFileSync(path.join(__dirname, "../fixtures", name), "utf8"), name);
 
-const asTemplate = (section: ExtensionSection, name = "default"): Template => ({ name, section, source: "the test" });
+const asTemplate = (section: ExtensionSection, name = "default"): Template => ({
+  name,
+  section,
+  source: "the test",
+});
 const sectionOf = (env: EnvironmentSpec, t: Template) => {
   const r = renderSection(env, t);
   assert.deepStrictEqual(r.problems, []);
@@ -18,16 +27,33 @@ const sectionOf = (env: EnvironmentSpec, t: Template) => {
 
 const blogEnvs = parseTopology({
   environments: {
-    dev: { ingressNodes: ["ip-127-13-5-3.us-west-2.compute.internal"], publishedPort: 8082, publishedSSLPort: 8445, proxyReplicas: 1 },
-    test: { ingressNodes: ["ip-127-13-6-2.us-west-2.compute.internal"], publishedPort: 8081, publishedSSLPort: 8444, proxyReplicas: 1 },
-    prod: { ingressNodes: ["ip-127-13-1-6.us-west-2.compute.internal"], publishedPort: 8080, publishedSSLPort: 8443, proxyReplicas: 1 },
+    dev: {
+      ingressNodes: ["ip-127-13-5-3.us-west-2.compute.internal"],
+      publishedPort: 8082,
+      publishedSSLPort: 8445,
+      proxyReplicas: 1,
+    },
+    test: {
+      ingressNodes: ["ip-127-13-6-2.us-west-2.compute.internal"],
+      publishedPort: 8081,
+      publishedSSLPort: 8444,
+      proxyReplicas: 1,
+    },
+    prod: {
+      ingressNodes: ["ip-127-13-1-6.us-west-2.compute.internal"],
+      publishedPort: 8080,
+      publishedSSLPort: 8443,
+      proxyReplicas: 1,
+    },
   },
 }).environments;
 
 describe("render: UCP default config into the blog's three service clusters", () => {
   const live = fixture("ucp-default.toml");
   const template = live.Extensions!.default;
-  const sections = Object.fromEntries(Object.entries(renderSections(blogEnvs, asTemplate(template))).map(([k, r]) => [k, r.section]));
+  const sections = Object.fromEntries(
+    Object.entries(renderSections(blogEnvs, asTemplate(template))).map(([k, r]) => [k, r.section]),
+  );
 
   it("writes the blog's step-5 keys for each environment", () => {
     const cases: Array<[string, number, number]> = [
@@ -58,7 +84,9 @@ describe("render: UCP default config into the blog's three service clusters", ()
     assert.strictEqual(dev.ProxyImage, template.ProxyImage);
     assert.strictEqual(dev.ProxyStopSignal, "SIGQUIT");
     assert.deepStrictEqual(dev.Config, template.Config);
-    assert.deepStrictEqual(dev.ProxyLabels, { "com.docker.ucp.InstanceID": "bkb0lgevy7kbhrbxpmlbxnx6e" });
+    assert.deepStrictEqual(dev.ProxyLabels, {
+      "com.docker.ucp.InstanceID": "bkb0lgevy7kbhrbxpmlbxnx6e",
+    });
     assert.deepStrictEqual(dev.ContainerLabels, template.ContainerLabels);
   });
 
@@ -70,7 +98,10 @@ describe("render: UCP default config into the blog's three service clusters", ()
     const s = sectionOf(env, asTemplate(template));
     assert.strictEqual((s.Config as Record<string, unknown>).ClientMaxBodySize, "64m");
     assert.strictEqual((s.Config as Record<string, unknown>).KeepaliveTimeout, "75s");
-    assert.deepStrictEqual(s.ProxyLabels, { "com.docker.ucp.InstanceID": "bkb0lgevy7kbhrbxpmlbxnx6e", team: "web" });
+    assert.deepStrictEqual(s.ProxyLabels, {
+      "com.docker.ucp.InstanceID": "bkb0lgevy7kbhrbxpmlbxnx6e",
+      team: "web",
+    });
   });
 
   it("drops a template's pin to another cluster instead of stacking two pins", () => {
@@ -84,9 +115,15 @@ describe("render: UCP default config into the blog's three service clusters", ()
   });
 
   it("renames the hitless-update config service per cluster when the template has one", () => {
-    const s = sectionOf(blogEnvs[2], asTemplate(fixture("two-clusters.toml").Extensions!.east, "east"));
+    const s = sectionOf(
+      blogEnvs[2],
+      asTemplate(fixture("two-clusters.toml").Extensions!.east, "east"),
+    );
     assert.strictEqual(s.ConfigServiceName, "ucp-interlock-config-prod");
-    assert.ok(s.ProxyConstraints!.includes("node.labels.region==east"), "other template constraints are kept");
+    assert.ok(
+      s.ProxyConstraints!.includes("node.labels.region==east"),
+      "other template constraints are kept",
+    );
   });
 
   it("merges owned sections and keeps every other section and top-level key", () => {
@@ -95,7 +132,13 @@ describe("render: UCP default config into the blog's three service clusters", ()
     assert.deepStrictEqual(merged.Extensions!.east, other.Extensions!.east);
     assert.deepStrictEqual(merged.Extensions!.west, other.Extensions!.west);
     assert.strictEqual(merged.PollInterval, "3s");
-    assert.deepStrictEqual(Object.keys(merged.Extensions!), ["east", "west", "dev", "test", "prod"]);
+    assert.deepStrictEqual(Object.keys(merged.Extensions!), [
+      "east",
+      "west",
+      "dev",
+      "test",
+      "prod",
+    ]);
   });
 
   it("replaces the template section when asked to, as the blog renames it", () => {
@@ -105,14 +148,21 @@ describe("render: UCP default config into the blog's three service clusters", ()
   });
 
   it("round-trips through TOML without changing a value", () => {
-    for (const config of [live, fixture("two-clusters.toml"), mergeConfig(live, sections, ["default"])]) {
+    for (const config of [
+      live,
+      fixture("two-clusters.toml"),
+      mergeConfig(live, sections, ["default"]),
+    ]) {
       const again = parseCoreConfig(stringifyCoreConfig(config), "round trip");
       assert.deepStrictEqual(again, config);
     }
   });
 
   it("writes integers plainly, as UCP does", () => {
-    const text = stringifyCoreConfig(mergeConfig(live, sections, ["default"]), fs.readFileSync(path.join(__dirname, "../fixtures/ucp-default.toml"), "utf8"));
+    const text = stringifyCoreConfig(
+      mergeConfig(live, sections, ["default"]),
+      fs.readFileSync(path.join(__dirname, "../fixtures/ucp-default.toml"), "utf8"),
+    );
     assert.match(text, /^PublishedSSLPort = 8445$/m);
     assert.match(text, /^\s*RLimitNoFile = 65535$/m);
     assert.doesNotMatch(text, /\d_\d/);
@@ -120,7 +170,11 @@ describe("render: UCP default config into the blog's three service clusters", ()
 
   it("names the line of malformed TOML", () => {
     assert.throws(
-      () => parseCoreConfig('ListenAddr = ":8080"\n[Extensions.default\nImage = "x"\n', "com.docker.ucp.interlock.conf-3"),
+      () =>
+        parseCoreConfig(
+          'ListenAddr = ":8080"\n[Extensions.default\nImage = "x"\n',
+          "com.docker.ucp.interlock.conf-3",
+        ),
       /com\.docker\.ucp\.interlock\.conf-3 is not valid TOML at line 3, column 1: Table header must be single-line/,
     );
   });

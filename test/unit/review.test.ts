@@ -29,7 +29,10 @@ describe("review: previews as Markdown", () => {
   it("an update shows each changed key before → after and the TOML diff", () => {
     const md = rendered("preview-update");
     assert.match(md, /\| `sections\.dev\.PublishedSSLPort` \| `8445` \| `8446` \|/);
-    assert.match(md, /```diff\n[\s\S]*-PublishedSSLPort = 8445\n\+PublishedSSLPort = 8446\n[\s\S]*```/);
+    assert.match(
+      md,
+      /```diff\n[\s\S]*-PublishedSSLPort = 8445\n\+PublishedSSLPort = 8446\n[\s\S]*```/,
+    );
     assert.match(md, /0 to create, 1 to update, 0 to replace, 0 to delete/);
   });
 
@@ -51,12 +54,19 @@ describe("review: an NLB replacement", () => {
         urn: "urn:pulumi:prod::interlock-ingress::interlock-ingress:aws:IngressEdge$aws:lb/loadBalancer:LoadBalancer::edge-prod",
         type: "aws:lb/loadBalancer:LoadBalancer",
         name: "edge-prod",
-        before: { name: "prod", internal: false, dnsName: "prod-0123456789.elb.us-west-2.amazonaws.com" },
+        before: {
+          name: "prod",
+          internal: false,
+          dnsName: "prod-0123456789.elb.us-west-2.amazonaws.com",
+        },
         after: { name: "prod-int", internal: true },
         diffs: ["internal", "name"],
         replaces: ["internal", "name"],
       },
     ]);
-    assert.match(md, /Replaced because `internal`, `name` cannot change in place\.\n\n\*\*The load balancer's DNS name changes\*\* \(now `prod-0123456789\.elb\.us-west-2\.amazonaws\.com`\): clients and CNAMEs outside this stack must follow/);
+    assert.match(
+      md,
+      /Replaced because `internal`, `name` cannot change in place\.\n\n\*\*The load balancer's DNS name changes\*\* \(now `prod-0123456789\.elb\.us-west-2\.amazonaws\.com`\): clients and CNAMEs outside this stack must follow/,
+    );
   });
 });

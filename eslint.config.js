@@ -1,0 +1,31 @@
+// Lint for the TypeScript sources: typescript-eslint's recommended rules, and Pulumi's rules
+// against Outputs interpolated in template literals (they print "Calling [toString] on an Output").
+const js = require("@eslint/js");
+const tseslint = require("typescript-eslint");
+const pulumi = require("@pulumi/eslint-plugin");
+
+module.exports = tseslint.config(
+  { ignores: ["node_modules/**", ".state/**", "lab/interlock/**", "eslint.config.js"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    plugins: { "@pulumi": pulumi },
+    rules: {
+      "@pulumi/no-output-in-template-literal": "error",
+      "@pulumi/no-output-instance-in-template-literal": "error",
+      // Dynamic providers are serialized as closures: modules are required inside functions
+      // on purpose, so the closure does not capture them (pulumi/pulumi#6115).
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+    },
+  },
+  {
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);
