@@ -17,12 +17,17 @@ import { readSavedTemplate } from "../provider/interlock/templateStore";
 import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
+import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
 import { readStackTopology } from "./lib/stackConfig";
 import { isLabStack, LAB_DOCKER_HOST, LAB_STACK, REPO } from "./lib/workspace";
 
 async function main(argv: string[]): Promise<number> {
-  const at = argv.indexOf("--stack");
-  const stack = at >= 0 ? argv[at + 1] : LAB_STACK;
+  const { values } = parseCommandLine(
+    argv,
+    { stack: { type: "string" }, offline: { type: "boolean" } },
+    "npm run render -- [--stack NAME] [--offline]",
+  );
+  const stack = values.stack ?? LAB_STACK;
   const topology = readStackTopology(stack);
   const host = process.env.DOCKER_HOST ?? (isLabStack(stack) ? LAB_DOCKER_HOST : undefined);
   const envNames = topology.environments.map((e) => e.name);
@@ -31,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   let nodes;
   let owners = {};
   let saved;
-  if (!argv.includes("--offline")) {
+  if (!values.offline) {
     try {
       const docker = connect(host ? { host } : undefined);
       live = await readLiveConfig(docker);
@@ -85,6 +90,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(2);
+    process.exit(err instanceof UsageError ? USAGE_EXIT : 2);
   },
 );
