@@ -17,28 +17,31 @@ import { parseAwsSettings } from "../provider/aws/settings";
 import { IngressEdge } from "../provider/aws/ingressEdge";
 import { deployApps, deployDemo, parseDemoSettings } from "./demo";
 
-/** Stack-config problems as one engine diagnostic, a line per problem, without a stack trace. */
-function settings<T>(parse: () => T): T {
+/**
+ * The program. Stack-config problems are engine errors, one diagnostic per problem naming the
+ * key and the fix, with no stack trace. The run then fails with a RunError, so the engine
+ * changes and deletes nothing (a program that returned normally would have its unregistered
+ * resources planned for deletion). The inline runner prints that last line twice.
+ */
+export async function ingressProgram(): Promise<Record<string, unknown>> {
   try {
-    return parse();
+    return await program();
   } catch (err) {
-    if (err instanceof TopologyError)
-      throw new pulumi.RunError(`${err.message}\nNothing was changed.`);
-    throw err;
+    if (!(err instanceof TopologyError)) throw err;
+    await Promise.all(err.problems.map((problem) => pulumi.log.error(problem)));
+    throw new pulumi.RunError(
+      `the stack config has ${err.problems.length} problem(s), listed above; nothing was changed`,
+    );
   }
 }
 
-export async function ingressProgram(): Promise<Record<string, unknown>> {
+async function program(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const topology = settings(() =>
-    parseTopology({
-      environments: config.getObject("environments"),
-      interlock: config.getObject("interlock"),
-    }),
-  );
-  const awsSettings = settings(() =>
-    parseAwsSettings(config.getObject("aws"), topology.environments),
-  );
+  const topology = parseTopology({
+    environments: config.getObject("environments"),
+    interlock: config.getObject("interlock"),
+  });
+  const awsSettings = parseAwsSettings(config.getObject("aws"), topology.environments);
   const docker = config.getSecretObject<DockerConnection>("docker");
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
@@ -82,11 +85,9 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
       })
     : undefined;
 
-  const demo = settings(() => parseDemoSettings(config.getObject("demo"), topology.environments));
+  const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
   const demos = deployDemo(demo, topology, docker, [interlock]);
-  const apps = settings(() =>
-    deployApps(config.getObject("apps"), topology, config, docker, [interlock]),
-  );
+  const apps = deployApps(config.getObject("apps"), topology, config, docker, [interlock]);
 
   // Absent parts (no apps, no demo, no AWS edge) are left out rather than exported as undefined.
   const outputs: Record<string, unknown> = {

@@ -28,7 +28,7 @@ import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live"
 import { ownersOf, withOwner } from "./owners";
 import { mergeConfig, pickSections, Problem } from "./render";
 import { ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
-import { pruneConfigs, removeOrphans, rollout, Reporter, RolloutError } from "./rollout";
+import { pruneConfigs, removeOrphans, rollout, Reporter, rolloutError } from "./rollout";
 import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
 import { droppedComments, stringifyCoreConfig } from "./toml";
@@ -113,7 +113,7 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
     const alone = new Set(errorsOf({ Extensions: sections }));
     const errors = errorsOf(merged).filter((e) => !alone.has(e));
     if (errors.length) {
-      throw new RolloutError(
+      throw rolloutError(
         `the live config ${live.ref.ConfigName} changed since the preview and now conflicts with this stack:\n  - ` +
           errors.join("\n  - "),
       );

@@ -55,11 +55,13 @@ export interface RolloutResult {
 
 const FAILED_STATES = ["rollback_started", "rollback_completed", "rollback_paused", "paused"];
 
-export class RolloutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RolloutError";
-  }
+/**
+ * A failed rollout. Not an Error subclass: the dynamic provider's closure serializer turns
+ * classes into functions whose `super(message)` leaves `message` unset, and the engine then
+ * printed "error: undefined" instead of Swarm's task error and the log tail.
+ */
+export function rolloutError(message: string): Error {
+  return Object.assign(new Error(message), { name: "RolloutError" });
 }
 
 export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<RolloutResult> {
@@ -116,7 +118,7 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
         );
         continue;
       }
-      throw new RolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
+      throw rolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
     }
     opts.report(
       `swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`,
@@ -144,7 +146,7 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
         };
       }
       if (attempt < VERSION_RETRIES) continue;
-      throw new RolloutError(
+      throw rolloutError(
         `${serviceName} kept being changed by other writers; ${name} was not rolled out`,
       );
     }
@@ -264,7 +266,7 @@ async function failRollout(
   swap: Swap,
   opts: RolloutOptions,
   why?: string,
-): Promise<RolloutError> {
+): Promise<Error> {
   const state = service.UpdateStatus?.State ?? "unknown";
   if (state === "paused" || mountedConfig(service).ConfigID === swap.configId) {
     opts.report(
@@ -301,7 +303,7 @@ async function failRollout(
     diagnosis.log ? `Container log (tail):\n${diagnosis.log}` : "",
     removed ? `The unused ${swap.name} was removed.` : "",
   ];
-  return new RolloutError(lines.filter(Boolean).join("\n"));
+  return rolloutError(lines.filter(Boolean).join("\n"));
 }
 
 async function diagnose(

@@ -104,7 +104,7 @@ describe("operator commands tell the truth", function () {
     const edited = JSON.parse(JSON.stringify(live.config));
     edited.Extensions.test.PublishedPort = 9081;
     await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-40",
+      Name: "com.docker.ucp.interlock.conf-90",
       Data: Buffer.from(stringifyCoreConfig(edited, live.text)).toString("base64"),
     });
     docker(
@@ -114,7 +114,7 @@ describe("operator commands tell the truth", function () {
       "--config-rm",
       live.ref.ConfigName,
       "--config-add",
-      "source=com.docker.ucp.interlock.conf-40,target=/config.toml",
+      "source=com.docker.ucp.interlock.conf-90,target=/config.toml",
       "ucp-interlock",
     );
     const review = run("review", "--stack", STACK);
@@ -129,7 +129,7 @@ describe("operator commands tell the truth", function () {
     );
     assert.strictEqual(
       await mountedConfigName(),
-      "com.docker.ucp.interlock.conf-40",
+      "com.docker.ucp.interlock.conf-90",
       "reading changed nothing",
     );
     const up = run("stack", "up", "--stack", STACK);
@@ -147,7 +147,7 @@ describe("operator commands tell the truth", function () {
       'ServiceName = "ucp-interlock-extension-batch"\nProxyServiceName = "ucp-interlock-proxy-batch"\nProxyReplicas = 1\n' +
       'PublishMode = "host"\nPublishedPort = 9080\nPublishedSSLPort = 9443\nProxyConstraints = ["node.labels.nodetype==batch-lb"]\n';
     await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-41",
+      Name: "com.docker.ucp.interlock.conf-91",
       Data: Buffer.from(live.text + legacy).toString("base64"),
     });
     docker(
@@ -157,7 +157,7 @@ describe("operator commands tell the truth", function () {
       "--config-rm",
       live.ref.ConfigName,
       "--config-add",
-      "source=com.docker.ucp.interlock.conf-41,target=/config.toml",
+      "source=com.docker.ucp.interlock.conf-91,target=/config.toml",
       "ucp-interlock",
     );
     const preview = run("stack", "preview", "--stack", STACK);
@@ -191,7 +191,11 @@ describe("operator commands tell the truth", function () {
       r.out,
       /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: .*invalid constraint "node\.labels\.region!=us east"/,
     );
-    assert.strictEqual(count(r.out, /Interlock config rollout of/), 1, r.out);
+    assert.strictEqual(
+      count(r.out.slice(r.out.indexOf("Diagnostics:")), /Interlock config rollout of/),
+      1,
+      r.out,
+    );
     assert.strictEqual(await mountedConfigName(), mounted);
     const version = (n: string) => Number(/conf-(\d+)$/.exec(n)?.[1] ?? -1);
     assert.deepStrictEqual(
@@ -218,7 +222,11 @@ describe("operator commands tell the truth", function () {
       r.out,
     );
     assert.doesNotMatch(r.out, /Unhandled exception|\n\s+at [\w.<>]+ \(/);
-    assert.match(r.out, /Nothing was changed\./);
+    assert.match(
+      r.out,
+      /error: the stack config has 1 problem\(s\), listed above; nothing was changed/,
+    );
+    assert.doesNotMatch(r.out, /to delete/);
   });
 
   it("an unknown key in an environment is an error with a suggestion", () => {
