@@ -56,7 +56,11 @@ export interface AppStackInputs {
   configValues?: Record<string, string>;
   convergeTimeoutSeconds?: number;
   connection?: DockerConnection;
+  /** Bumped when the provider's behaviour changes, so stored state runs the new code. */
+  providerVersion?: string;
 }
+
+export const APP_STACK_PROVIDER_VERSION = "2";
 
 /** What drift is judged on, per service. */
 export interface ServiceSummary {
@@ -364,14 +368,14 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
         clusters: news.clusters ?? [],
         collection: news.collection,
       })) {
-        failures.push({ property: "", reason: `stack ${news.stack}: ${reason}` });
+        failures.push({ property: "compose", reason: `stack ${news.stack}: ${reason}` });
       }
       for (const [key, def] of Object.entries(
         (compose.secrets ?? {}) as Record<string, { external?: unknown }>,
       )) {
         if (!def?.external && news.secretValues?.[key] === undefined) {
           failures.push({
-            property: "",
+            property: "secretValues",
             reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret`,
           });
         }
@@ -381,14 +385,14 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       )) {
         if (!def?.external && news.configValues?.[key] === undefined) {
           failures.push({
-            property: "",
+            property: "configValues",
             reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}`,
           });
         }
       }
     } catch (err) {
       const problems = err instanceof ComposeError ? err.problems : [(err as Error).message];
-      failures.push(...problems.map((reason) => ({ property: "", reason })));
+      failures.push(...problems.map((reason) => ({ property: "compose", reason })));
     }
     return { inputs: news, failures };
   },
@@ -408,7 +412,8 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       replaces.length > 0 ||
       olds.compose !== news.compose ||
       !deepEqual(olds.configValues ?? {}, news.configValues ?? {}) ||
-      !deepEqual(olds.services, wanted);
+      !deepEqual(olds.services, wanted) ||
+      olds.providerVersion !== news.providerVersion;
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
@@ -485,7 +490,7 @@ export class AppStack extends pulumi.dynamic.Resource {
     super(
       appStackProvider,
       name,
-      { services: undefined, ...args },
+      { services: undefined, providerVersion: APP_STACK_PROVIDER_VERSION, ...args },
       { ...opts, additionalSecretOutputs: ["connection", "secretValues"] },
       "swarm",
       "AppStack",

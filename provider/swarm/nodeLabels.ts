@@ -64,23 +64,29 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const field = news.source ?? "node";
     if (typeof news.node !== "string" || !news.node) {
-      failures.push({ property: "", reason: `${field}: a node hostname or ID is required` });
+      failures.push({ property: "node", reason: `${field}: a node hostname or ID is required` });
     }
     for (const [k, v] of Object.entries(news.labels ?? {})) {
       if (!k || /\s/.test(k))
         failures.push({
-          property: "",
+          property: "labels",
           reason: `label key ${JSON.stringify(k)} is not a valid label key`,
         });
       if (typeof v !== "string")
-        failures.push({ property: "", reason: `label ${k} must be a string, got ${typeof v}` });
+        failures.push({
+          property: "labels",
+          reason: `label ${k} must be a string, got ${typeof v}`,
+        });
     }
     if (failures.length || !news.node) return { inputs: news, failures };
     let nodes;
     try {
       nodes = await swarm.listNodes(swarm.connect(news.connection), news.connection);
     } catch (err) {
-      return { inputs: news, failures: [{ property: "", reason: (err as Error).message }] };
+      return {
+        inputs: news,
+        failures: [{ property: "connection", reason: (err as Error).message }],
+      };
     }
     const node = swarm.findNode(nodes, news.node);
     if (!node) {
@@ -89,21 +95,21 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
         .filter(Boolean)
         .join(", ");
       failures.push({
-        property: "",
+        property: "node",
         reason: `${field}: node "${news.node}" is not in the swarm; use one of: ${known}`,
       });
       return { inputs: news, failures };
     }
     if ((news.workersOnly ?? true) && node.Spec.Role === "manager") {
       failures.push({
-        property: "",
+        property: "workersOnly",
         reason: `${field}: node "${news.node}" is a manager, but ingress nodes must be workers; pick a worker node or set workersOnly: false`,
       });
     }
     const collection = node.Spec.Labels?.[ACCESS_LABEL];
     if (news.expectedCollection && collection !== news.expectedCollection) {
       failures.push({
-        property: "",
+        property: "expectedCollection",
         reason:
           `${field}: node "${news.node}" is in collection ${JSON.stringify(collection ?? "(none)")} ` +
           `(${ACCESS_LABEL}), not "${news.expectedCollection}"; move the node to that collection in UCP ` +

@@ -34,7 +34,11 @@ export interface OverlayNetworkInputs {
   options?: Record<string, string>;
   detachTimeoutSeconds?: number;
   connection?: DockerConnection;
+  /** Bumped when the provider's behaviour changes, so stored state runs the new code. */
+  providerVersion?: string;
 }
+
+export const OVERLAY_NETWORK_PROVIDER_VERSION = "2";
 
 export interface OverlayNetworkOutputs extends OverlayNetworkInputs {
   networkId: string;
@@ -100,7 +104,10 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
       (k) => !deepEqual(olds[k] ?? (k === "labels" || k === "options" ? {} : undefined), news[k]),
     );
     return {
-      changes: replaces.length > 0 || olds.detachTimeoutSeconds !== news.detachTimeoutSeconds,
+      changes:
+        replaces.length > 0 ||
+        olds.detachTimeoutSeconds !== news.detachTimeoutSeconds ||
+        olds.providerVersion !== news.providerVersion,
       replaces: [...replaces],
       deleteBeforeReplace: true,
     };
@@ -204,7 +211,7 @@ export class OverlayNetwork extends pulumi.dynamic.Resource {
     super(
       overlayNetworkProvider,
       name,
-      { networkId: undefined, ...args },
+      { networkId: undefined, providerVersion: OVERLAY_NETWORK_PROVIDER_VERSION, ...args },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "swarm",
       "OverlayNetwork",
