@@ -431,7 +431,9 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       const services = await liveSummary(docker, props?.stack ?? id);
       if (!Object.keys(services).length) return {};
       const outs = { ...(props as AppStackOutputs), services };
-      return { id, props: outs, inputs: outs };
+      // Inputs are what the program declares; the live services are outputs only.
+      const { services: _s, ...inputs } = outs;
+      return { id, props: outs, inputs: inputs as AppStackOutputs };
     });
   },
 
