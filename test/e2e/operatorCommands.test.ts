@@ -28,8 +28,9 @@ function run(script: string, ...args: string[]): { code: number; out: string; st
   return { code: r.status ?? -1, out: r.stdout + r.stderr, stdout: r.stdout };
 }
 
-const count = (text: string, what: RegExp) =>
-  (text.match(new RegExp(what.source, "g")) ?? []).length;
+/** How often the engine's diagnostics (not its progress lines) print something. */
+const inDiagnostics = (text: string, what: RegExp) =>
+  (text.slice(text.indexOf("Diagnostics:")).match(new RegExp(what.source, "g")) ?? []).length;
 
 describe("operator commands tell the truth", function () {
   this.timeout(900_000);
@@ -101,10 +102,12 @@ describe("operator commands tell the truth", function () {
 
   it("after a hand change to the live config, review and preview show the change up will make", async () => {
     const live = await readLiveConfig(labDocker());
+    // Written by hand under a version number no rollout of this run reaches.
+    const byHand = `com.docker.ucp.interlock.conf-${live.version + 100}`;
     const edited = JSON.parse(JSON.stringify(live.config));
     edited.Extensions.test.PublishedPort = 9081;
     await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-90",
+      Name: byHand,
       Data: Buffer.from(stringifyCoreConfig(edited, live.text)).toString("base64"),
     });
     docker(
@@ -114,7 +117,7 @@ describe("operator commands tell the truth", function () {
       "--config-rm",
       live.ref.ConfigName,
       "--config-add",
-      "source=com.docker.ucp.interlock.conf-90,target=/config.toml",
+      `source=${byHand},target=/config.toml`,
       "ucp-interlock",
     );
     const review = run("review", "--stack", STACK);
@@ -127,11 +130,7 @@ describe("operator commands tell the truth", function () {
       preview.out,
       /~ +pulumi-nodejs:dynamic\/interlock:InterlockConfig +interlock +update/,
     );
-    assert.strictEqual(
-      await mountedConfigName(),
-      "com.docker.ucp.interlock.conf-90",
-      "reading changed nothing",
-    );
+    assert.strictEqual(await mountedConfigName(), byHand, "reading changed nothing");
     const up = run("stack", "up", "--stack", STACK);
     assert.strictEqual(up.code, 0, up.out);
     assert.strictEqual(
@@ -142,12 +141,14 @@ describe("operator commands tell the truth", function () {
 
   it("a problem in a section nobody owns is an engine warning in the preview, not an error", async () => {
     const live = await readLiveConfig(labDocker());
+    // Written by hand under a version number no rollout of this run reaches.
+    const byHand = `com.docker.ucp.interlock.conf-${live.version + 100}`;
     const legacy =
       '\n[Extensions.legacy-batch]\nImage = "lab/ucp-interlock-extension:lab"\nProxyImage = "lab/ucp-interlock-proxy:lab"\n' +
       'ServiceName = "ucp-interlock-extension-batch"\nProxyServiceName = "ucp-interlock-proxy-batch"\nProxyReplicas = 1\n' +
       'PublishMode = "host"\nPublishedPort = 9080\nPublishedSSLPort = 9443\nProxyConstraints = ["node.labels.nodetype==batch-lb"]\n';
     await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-91",
+      Name: byHand,
       Data: Buffer.from(live.text + legacy).toString("base64"),
     });
     docker(
@@ -157,7 +158,7 @@ describe("operator commands tell the truth", function () {
       "--config-rm",
       live.ref.ConfigName,
       "--config-add",
-      "source=com.docker.ucp.interlock.conf-91,target=/config.toml",
+      `source=${byHand},target=/config.toml`,
       "ucp-interlock",
     );
     const preview = run("stack", "preview", "--stack", STACK);
@@ -191,11 +192,7 @@ describe("operator commands tell the truth", function () {
       r.out,
       /Container log \(tail\):\n.*interlock: fatal: invalid config \/config\.toml: .*invalid constraint "node\.labels\.region!=us east"/,
     );
-    assert.strictEqual(
-      count(r.out.slice(r.out.indexOf("Diagnostics:")), /Interlock config rollout of/),
-      1,
-      r.out,
-    );
+    assert.strictEqual(inDiagnostics(r.out, /Interlock config rollout of/), 1, r.out);
     assert.strictEqual(await mountedConfigName(), mounted);
     const version = (n: string) => Number(/conf-(\d+)$/.exec(n)?.[1] ?? -1);
     assert.deepStrictEqual(
@@ -217,7 +214,7 @@ describe("operator commands tell the truth", function () {
     fs.writeFileSync(FILE, TEST_ONLY);
     assert.strictEqual(r.code, 1, r.out);
     assert.strictEqual(
-      count(r.out, /"Test" cannot name Swarm services ucp-interlock-extension-Test/),
+      inDiagnostics(r.out, /"Test" cannot name Swarm services ucp-interlock-extension-Test/),
       1,
       r.out,
     );
@@ -235,7 +232,7 @@ describe("operator commands tell the truth", function () {
     fs.writeFileSync(FILE, TEST_ONLY);
     assert.strictEqual(r.code, 1, r.out);
     assert.strictEqual(
-      count(
+      inDiagnostics(
         r.out,
         /interlock-ingress:environments\.test\.publishmode: unknown key; did you mean publishMode\?/,
       ),
