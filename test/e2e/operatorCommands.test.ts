@@ -30,7 +30,7 @@ function run(script: string, ...args: string[]): { code: number; out: string; st
 
 /** How often the engine's diagnostics (not its progress lines) print something. */
 const inDiagnostics = (text: string, what: RegExp) =>
-  (text.slice(text.indexOf("Diagnostics:")).match(new RegExp(what.source, "g")) ?? []).length;
+  (text.slice(text.lastIndexOf("Diagnostics:")).match(new RegExp(what.source, "g")) ?? []).length;
 
 describe("operator commands tell the truth", function () {
   this.timeout(900_000);
