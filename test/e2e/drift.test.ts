@@ -13,7 +13,7 @@ import { checkDrift, DriftReport } from "../../scripts/lib/drift";
 import { openStack, REPO } from "../../scripts/lib/workspace";
 import { readLiveConfig } from "../../provider/interlock/live";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
-import { baseline, docker, LAB, labDocker } from "../support/lab";
+import { baseline, docker, LAB, labDocker, swapConfigByHand } from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 
@@ -88,20 +88,7 @@ describe("drift check on the lab", function () {
     const live = await readLiveConfig(labDocker());
     const edited = parseCoreConfig(live.text, "live");
     edited.Extensions!.dev.PublishedSSLPort = 9445;
-    await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-90",
-      Data: Buffer.from(stringifyCoreConfig(edited)).toString("base64"),
-    });
-    docker(
-      "service",
-      "update",
-      "--quiet",
-      "--config-rm",
-      live.ref.ConfigName,
-      "--config-add",
-      "source=com.docker.ucp.interlock.conf-90,target=/config.toml",
-      "ucp-interlock",
-    );
+    await swapConfigByHand("com.docker.ucp.interlock.conf-90", stringifyCoreConfig(edited));
     const report = await checkDrift("drift");
     assert.strictEqual(report.status, "drift");
     assert.deepStrictEqual(drifted(report).sort(), [

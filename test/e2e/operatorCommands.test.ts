@@ -13,20 +13,31 @@ import * as path from "path";
 import { readLiveConfig } from "../../provider/interlock/live";
 import { stringifyCoreConfig } from "../../provider/interlock/toml";
 import { REPO } from "../../scripts/lib/workspace";
-import { baseline, configNames, docker, LAB, labDocker, mountedConfigName } from "../support/lab";
+import {
+  baseline,
+  configNames,
+  LAB,
+  labDocker,
+  mountedConfigName,
+  swapConfigByHand,
+} from "../support/lab";
 
 const STACK = "ops";
 const FILE = path.join(REPO, `Pulumi.${STACK}.yaml`);
 const TEST_ONLY = fs.readFileSync(path.join(REPO, "Pulumi.lab-test.yaml"), "utf8");
 
-function run(script: string, ...args: string[]): { code: number; out: string; stdout: string } {
+/** An npm command as a user runs it, with `env` added to this process's environment. */
+function runWith(env: NodeJS.ProcessEnv, script: string, ...args: string[]) {
   const r = spawnSync("npx", ["ts-node", "--transpile-only", `scripts/${script}.ts`, ...args], {
     cwd: REPO,
     encoding: "utf8",
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   return { code: r.status ?? -1, out: r.stdout + r.stderr, stdout: r.stdout };
 }
+
+const run = (script: string, ...args: string[]) => runWith({}, script, ...args);
+const UNREACHABLE = { DOCKER_HOST: "tcp://127.0.0.1:1" };
 
 /** How often the engine's diagnostics (not its progress lines) print something. */
 const inDiagnostics = (text: string, what: RegExp) =>
@@ -68,32 +79,16 @@ describe("operator commands tell the truth", function () {
   });
 
   it("drift of a stack never deployed: exit 2, unreachable cluster or not", () => {
-    const unreachable = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK],
-      {
-        cwd: REPO,
-        encoding: "utf8",
-        env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
-      },
-    );
-    assert.strictEqual(unreachable.status, 2, unreachable.stdout + unreachable.stderr);
+    const unreachable = runWith(UNREACHABLE, "drift", "--stack", STACK);
+    assert.strictEqual(unreachable.code, 2, unreachable.out);
     assert.match(
       unreachable.stdout,
       /drift check of ops: no such stack: ops is not in the backend/,
     );
     const up = run("stack", "up", "--stack", STACK);
     assert.strictEqual(up.code, 0, up.out);
-    const down = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK],
-      {
-        cwd: REPO,
-        encoding: "utf8",
-        env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:1" },
-      },
-    );
-    assert.strictEqual(down.status, 2, down.stdout + down.stderr);
+    const down = runWith(UNREACHABLE, "drift", "--stack", STACK);
+    assert.strictEqual(down.code, 2, down.out);
     assert.match(
       down.stdout,
       /drift check of ops: cluster unreachable: cannot reach the Docker Engine API at tcp:\/\/127\.0\.0\.1:1/,
@@ -106,20 +101,7 @@ describe("operator commands tell the truth", function () {
     const byHand = `com.docker.ucp.interlock.conf-${live.version + 100}`;
     const edited = JSON.parse(JSON.stringify(live.config));
     edited.Extensions.test.PublishedPort = 9081;
-    await labDocker().createConfig({
-      Name: byHand,
-      Data: Buffer.from(stringifyCoreConfig(edited, live.text)).toString("base64"),
-    });
-    docker(
-      "service",
-      "update",
-      "--quiet",
-      "--config-rm",
-      live.ref.ConfigName,
-      "--config-add",
-      `source=${byHand},target=/config.toml`,
-      "ucp-interlock",
-    );
+    await swapConfigByHand(byHand, stringifyCoreConfig(edited, live.text));
     const review = run("review", "--stack", STACK);
     assert.strictEqual(review.code, 0, review.out);
     assert.match(review.stdout, /0 to create, 1 to update, 0 to replace, 0 to delete/);
@@ -147,20 +129,7 @@ describe("operator commands tell the truth", function () {
       '\n[Extensions.legacy-batch]\nImage = "lab/ucp-interlock-extension:lab"\nProxyImage = "lab/ucp-interlock-proxy:lab"\n' +
       'ServiceName = "ucp-interlock-extension-batch"\nProxyServiceName = "ucp-interlock-proxy-batch"\nProxyReplicas = 1\n' +
       'PublishMode = "host"\nPublishedPort = 9080\nPublishedSSLPort = 9443\nProxyConstraints = ["node.labels.nodetype==batch-lb"]\n';
-    await labDocker().createConfig({
-      Name: byHand,
-      Data: Buffer.from(live.text + legacy).toString("base64"),
-    });
-    docker(
-      "service",
-      "update",
-      "--quiet",
-      "--config-rm",
-      live.ref.ConfigName,
-      "--config-add",
-      `source=${byHand},target=/config.toml`,
-      "ucp-interlock",
-    );
+    await swapConfigByHand(byHand, live.text + legacy);
     const preview = run("stack", "preview", "--stack", STACK);
     assert.strictEqual(preview.code, 0, preview.out);
     assert.match(

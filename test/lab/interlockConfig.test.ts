@@ -15,6 +15,7 @@ import {
   labDocker,
   mountedConfigName,
   serviceNames,
+  swapConfigByHand,
 } from "../support/lab";
 
 const conn = { host: LAB.host };
@@ -219,20 +220,7 @@ describe("InterlockConfig against the lab swarm", function () {
     const edited = parseCoreConfig(live.text, "live");
     edited.Extensions!.dev.ProxyReplicas = 2;
     edited.Extensions!.dev.PublishMode = "ingress";
-    await labDocker().createConfig({
-      Name: "com.docker.ucp.interlock.conf-50",
-      Data: Buffer.from(stringifyCoreConfig(edited)).toString("base64"),
-    });
-    docker(
-      "service",
-      "update",
-      "--quiet",
-      "--config-rm",
-      live.ref.ConfigName,
-      "--config-add",
-      "source=com.docker.ucp.interlock.conf-50,target=/config.toml",
-      "ucp-interlock",
-    );
+    await swapConfigByHand("com.docker.ucp.interlock.conf-50", stringifyCoreConfig(edited));
     const read = await provider.read!("ucp-interlock/itest-a", a);
     assert.strictEqual(read.props!.configName, "com.docker.ucp.interlock.conf-50");
     assert.strictEqual(read.props!.sections!.dev.ProxyReplicas, 2);

@@ -15,7 +15,7 @@ import {
 import { readLiveConfig } from "../../provider/interlock/live";
 import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
 import { REPO } from "../../scripts/lib/workspace";
-import { baseline, docker, LAB, labDocker, serviceNames } from "../support/lab";
+import { baseline, docker, LAB, labDocker, serviceNames, swapConfigByHand } from "../support/lab";
 
 const CLUSTER = "com.docker.interlock.service.cluster";
 const warned: string[] = [];
@@ -90,24 +90,6 @@ function handWritten(): string {
   return (conf1 + legacy).replace(/\n/g, "\r\n");
 }
 
-function swapByHand(name: string, text: string): void {
-  const tmp = path.join(REPO, ".state", `${name}.toml`);
-  fs.mkdirSync(path.dirname(tmp), { recursive: true });
-  fs.writeFileSync(tmp, text);
-  docker("config", "create", name, tmp);
-  fs.rmSync(tmp);
-  docker(
-    "service",
-    "update",
-    "--quiet",
-    "--config-rm",
-    "com.docker.ucp.interlock.conf-1",
-    "--config-add",
-    `source=${name},target=/config.toml`,
-    "ucp-interlock",
-  );
-}
-
 describe("the Interlock config with many owners, on the lab swarm", function () {
   this.timeout(1_800_000);
   const state: Record<string, InterlockConfigOutputs> = {};
@@ -126,7 +108,7 @@ describe("the Interlock config with many owners, on the lab swarm", function () 
 
   it("merges into a hand-written live config (CRLF, comments, a foreign host-mode section matching no node) and keeps it byte for byte", async () => {
     const text = handWritten();
-    swapByHand("com.docker.ucp.interlock.conf-7", text);
+    await swapConfigByHand("com.docker.ucp.interlock.conf-7", text);
     warned.length = 0;
     const news = await checked(undefined, inputs("dev"));
     assert.deepStrictEqual(warned, [

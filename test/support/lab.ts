@@ -61,6 +61,22 @@ export async function mountedConfigName(): Promise<string> {
   return svc.Spec.TaskTemplate.ContainerSpec.Configs[0].ConfigName;
 }
 
+/** What an operator does by hand: a new config version, swapped onto ucp-interlock with the CLI. */
+export async function swapConfigByHand(name: string, text: string): Promise<void> {
+  const mounted = await mountedConfigName();
+  await labDocker().createConfig({ Name: name, Data: Buffer.from(text).toString("base64") });
+  docker(
+    "service",
+    "update",
+    "--quiet",
+    "--config-rm",
+    mounted,
+    "--config-add",
+    `source=${name},target=/config.toml`,
+    "ucp-interlock",
+  );
+}
+
 export async function configNames(): Promise<string[]> {
   const configs = (await labDocker().listConfigs()) as Array<{ Spec: { Name: string } }>;
   return configs.map((c) => c.Spec.Name).sort();
