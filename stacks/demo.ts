@@ -7,10 +7,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { AppStack } from "../provider/swarm/appStack";
-import { OverlayNetwork } from "../provider/swarm/overlayNetwork";
-import type { DockerConnection } from "../provider/docker/connection";
-import { CONFIG_NAMESPACE, EnvironmentSpec, Topology, TopologyError } from "../provider/topology";
+import {
+  AppStack,
+  CONFIG_NAMESPACE,
+  EnvironmentSpec,
+  OverlayNetwork,
+  Topology,
+  TopologyError,
+} from "../provider";
+import type { DockerConnection } from "../provider";
 
 /** Where Pulumi.yaml is: Compose paths in stack config are relative to it. */
 const PROJECT_DIR = path.resolve(__dirname, "..");

@@ -9,12 +9,12 @@ import {
   parseTopology,
   SERVICE_CLUSTER_LABEL,
   TopologyError,
-} from "../provider/topology";
-import { NodeLabels } from "../provider/swarm/nodeLabels";
-import { InterlockConfig } from "../provider/interlock/interlockConfig";
-import type { DockerConnection } from "../provider/docker/connection";
-import { parseAwsSettings } from "../provider/aws/settings";
-import { IngressEdge } from "../provider/aws/ingressEdge";
+  NodeLabels,
+  InterlockConfig,
+  parseAwsSettings,
+  IngressEdge,
+} from "../provider";
+import type { DockerConnection } from "../provider";
 import { deployApps, deployDemo, parseDemoSettings } from "./demo";
 
 /**
