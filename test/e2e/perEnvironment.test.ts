@@ -181,6 +181,7 @@ describe("one stack per environment on the lab, through the real engine", functi
     assert.strictEqual(live!.dev.PublishedSSLPort, 8446);
     assert.deepStrictEqual(Object.keys(live!).sort(), ["dev", "prod", "test"]);
     assert.deepStrictEqual(await orphans(), []);
+    assert.deepStrictEqual(await serviceNames(), ALL_ENVIRONMENTS_SERVICES, "no stale service");
     assert.match(
       docker(
         "service",
