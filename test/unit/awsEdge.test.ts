@@ -279,6 +279,47 @@ describe("AWS edge variants and errors", function () {
     ]);
     for (const l of ofType("aws:lb/listener:Listener"))
       assert.match(l.inputs.loadBalancerArn, /LoadBalancer\/edge-shared$/);
+    const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
+    assert.deepStrictEqual(
+      [lb.name, lb.inputs.name, lb.inputs.enableCrossZoneLoadBalancing],
+      ["edge-shared", "dev-shared", true],
+    );
+    // Clients reach each environment's own listener ports on the one group, and the group
+    // reaches each environment's proxy ports on the nodes, and nothing else.
+    const rules = (type: string) =>
+      ofType(type)
+        .map((r) => [
+          r.inputs.securityGroupId,
+          r.inputs.fromPort,
+          r.inputs.toPort,
+          r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId,
+        ])
+        .sort();
+    const published = [8080, 8081, 8082, 8443, 8444, 8445];
+    assert.deepStrictEqual(
+      rules("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+      [
+        ...published.map((p) => ["edge-shared-nlb-id", p, p, "0.0.0.0/0"]),
+        ...published.map((p) => ["sg-0d1e2f3a4b5c6d7e8", p, p, "edge-shared-nlb-id"]),
+      ].sort(),
+    );
+    assert.deepStrictEqual(
+      rules("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+      published.map((p) => ["edge-shared-nlb-id", p, p, "sg-0d1e2f3a4b5c6d7e8"]).sort(),
+    );
+    assert.deepStrictEqual(
+      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+        .map((r) => [r.name.split("-").slice(0, 3).join("-"), r.inputs.targetId, r.inputs.port])
+        .sort(),
+      [
+        ["edge-dev-http", "i-0aaaaaaaaaaaaaaa1", 8082],
+        ["edge-dev-https", "i-0aaaaaaaaaaaaaaa1", 8445],
+        ["edge-prod-http", "i-0aaaaaaaaaaaaaaa3", 8080],
+        ["edge-prod-https", "i-0aaaaaaaaaaaaaaa3", 8443],
+        ["edge-test-http", "i-0aaaaaaaaaaaaaaa2", 8081],
+        ["edge-test-https", "i-0aaaaaaaaaaaaaaa2", 8444],
+      ],
+    );
   });
 
   it("the lab stack registers no AWS resource", async () => {
