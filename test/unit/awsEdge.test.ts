@@ -75,6 +75,7 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
         "a stack with prod is protected",
       );
       assert.strictEqual(lb.inputs.securityGroups.length, 1);
+      assert.strictEqual(lb.inputs.enableCrossZoneLoadBalancing, true);
     }
   });
 
