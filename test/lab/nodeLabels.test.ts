@@ -123,7 +123,11 @@ describe("NodeLabels against the lab swarm", function () {
       assert.deepStrictEqual(diff.replaces, ["node"]);
     });
 
-    it("delete removes only its own labels", async () => {
+    it("delete removes only its own labels, and only while they hold the value it set", async () => {
+      // The label now says prod (set by hand above): someone else's value stays.
+      await nodeLabelsProvider.delete!(id, outs);
+      assert.strictEqual((await nodeLabels(LAB.dev))[CLUSTER], "prod");
+      docker("node", "update", "--label-add", `${CLUSTER}=dev`, LAB.dev);
       await nodeLabelsProvider.delete!(id, outs);
       const live = await nodeLabels(LAB.dev);
       assert.strictEqual(live[CLUSTER], undefined);
