@@ -17,7 +17,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type Dockerode from "dockerode";
 import type { DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
-import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
 import { contentHash, deepEqual } from "../util/canonical";
 import {
   labelMap,
@@ -29,6 +28,18 @@ import {
   ComposeFile,
 } from "./compose";
 import { sleep } from "../util/time";
+import {
+  ensureData,
+  ensureNetwork,
+  findByName,
+  namespaceLabels,
+  removeConfigsExcept,
+  removeService,
+  removeStackData,
+  serviceTasks,
+  stackServices,
+  upsertService,
+} from "./stackObjects";
 
 export interface AppStackArgs {
   /** Stack namespace, e.g. demodev. */
@@ -73,18 +84,6 @@ export interface AppStackOutputs extends AppStackInputs {
   services: Record<string, ServiceSummary>;
 }
 
-interface LiveService {
-  ID: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Labels?: Record<string, string>;
-    Mode?: { Replicated?: { Replicas?: number } };
-    TaskTemplate: { ContainerSpec: { Image: string }; [k: string]: unknown };
-  };
-  UpdateStatus?: { State?: string; StartedAt?: string; Message?: string };
-}
-
 const SYSTEM_LABELS = [STACK_NAMESPACE, "com.docker.stack.image"];
 
 function summarize(spec: {
@@ -111,12 +110,6 @@ export function desiredServices(
   return Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [name, summarize(spec as never)]),
   );
-}
-
-async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
-  return (await docker.listServices({
-    filters: { label: [`${STACK_NAMESPACE}=${stack}`] },
-  })) as unknown as LiveService[];
 }
 
 /**
@@ -166,9 +159,7 @@ async function converge(
         ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000
         : false;
       if (fresh && state && /rollback|paused/.test(state)) {
-        const tasks = (await docker.listTasks({ filters: { service: [svc.ID] } })) as Array<{
-          Status?: { State?: string; Err?: string; Timestamp?: string };
-        }>;
+        const tasks = await serviceTasks(docker, svc.ID);
         const err = tasks
           .filter((t) => t.Status?.Err)
           .sort(
@@ -181,14 +172,7 @@ async function converge(
       const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
       // Converged means running tasks of the service's current spec: tasks of the spec being
       // replaced still run during an update, and a failing update never gets there.
-      const running = (
-        (await docker.listTasks({
-          filters: { service: [svc.ID], "desired-state": ["running"] },
-        })) as Array<{
-          Status?: { State?: string };
-          Spec?: unknown;
-        }>
-      ).filter(
+      const running = (await serviceTasks(docker, svc.ID, true)).filter(
         (t) =>
           t.Status?.State === "running" &&
           deepEqual(fingerprint(t.Spec), fingerprint(svc.Spec.TaskTemplate)),
@@ -212,7 +196,7 @@ async function ensureNetworksAndSecrets(
   compose: ComposeFile,
   inputs: AppStackInputs,
 ) {
-  const ns = { [STACK_NAMESPACE]: inputs.stack };
+  const ns = namespaceLabels(inputs.stack);
   const networks: Record<string, string> = {};
   const wanted = { ...(compose.networks ?? {}) } as Record<string, Record<string, unknown> | null>;
   const usesDefault = Object.values(compose.services ?? {}).some(
@@ -223,46 +207,22 @@ async function ensureNetworksAndSecrets(
   if (usesDefault && !("default" in wanted)) wanted.default = null;
   for (const [key, def] of Object.entries(wanted)) {
     if (def?.external) continue;
-    const name = (def?.name as string) ?? `${inputs.stack}_${key}`;
-    const existing = (
-      (await docker.listNetworks({ filters: { name: [name] } })) as Array<{
-        Id: string;
-        Name: string;
-      }>
-    ).find((n) => n.Name === name);
-    networks[key] =
-      existing?.Id ??
-      (
-        (await docker.createNetwork({
-          Name: name,
-          Driver: (def?.driver as string) ?? "overlay",
-          Attachable: Boolean(def?.attachable),
-          Labels: { ...labelMap(def?.labels), ...ns },
-          Options: (def?.driver_opts as Record<string, string>) ?? {},
-          CheckDuplicate: true,
-        })) as unknown as { id: string }
-      ).id;
+    networks[key] = await ensureNetwork(docker, (def?.name as string) ?? `${inputs.stack}_${key}`, {
+      Driver: (def?.driver as string) ?? "overlay",
+      Attachable: Boolean(def?.attachable),
+      Labels: { ...labelMap(def?.labels), ...ns },
+      Options: (def?.driver_opts as Record<string, string>) ?? {},
+    });
   }
   const secrets: Record<string, { id: string; name: string }> = {};
   for (const [key, def] of Object.entries(
     (compose.secrets ?? {}) as Record<string, { external?: unknown; name?: string }>,
   )) {
     const name = def?.name ?? `${inputs.stack}_${key}`;
-    const existing = (
-      (await docker.listSecrets({ filters: { name: [name] } })) as Array<{
-        ID: string;
-        Spec: { Name: string };
-      }>
-    ).find((s) => s.Spec.Name === name);
-    if (existing) secrets[key] = { id: existing.ID, name };
-    else if (!def?.external) {
-      const created = (await docker.createSecret({
-        Name: name,
-        Labels: ns,
-        Data: Buffer.from(inputs.secretValues?.[key] ?? "").toString("base64"),
-      })) as unknown as { id: string };
-      secrets[key] = { id: created.id, name };
-    }
+    const id = def?.external
+      ? await findByName(docker, "secret", name)
+      : await ensureData(docker, "secret", name, ns, inputs.secretValues?.[key] ?? "");
+    if (id) secrets[key] = { id, name };
   }
   // Configs are immutable: the content hash in the name lets a change roll as a new config.
   const configs: Record<string, { id: string; name: string }> = {};
@@ -271,35 +231,13 @@ async function ensureNetworksAndSecrets(
   )) {
     if (def?.external) {
       const name = def.name ?? key;
-      const found = (
-        (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
-          ID: string;
-          Spec: { Name: string };
-        }>
-      ).find((c) => c.Spec.Name === name);
-      if (found) configs[key] = { id: found.ID, name };
+      const id = await findByName(docker, "config", name);
+      if (id) configs[key] = { id, name };
       continue;
     }
     const data = inputs.configValues?.[key] ?? "";
     const name = `${inputs.stack}_${key}-${contentHash(data).slice(0, 8)}`;
-    const existing = (
-      (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
-        ID: string;
-        Spec: { Name: string };
-      }>
-    ).find((c) => c.Spec.Name === name);
-    configs[key] = {
-      id:
-        existing?.ID ??
-        (
-          (await docker.createConfig({
-            Name: name,
-            Labels: ns,
-            Data: Buffer.from(data).toString("base64"),
-          })) as unknown as { id: string }
-        ).id,
-      name,
-    };
+    configs[key] = { id: await ensureData(docker, "config", name, ns, data), name };
   }
   return { networks, secrets, configs };
 }
@@ -311,40 +249,17 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   const specs = serviceSpecs(compose, inputs.stack, ids);
   const live = await stackServices(docker, inputs.stack);
   const since = Date.now();
-  for (const spec of Object.values(specs)) {
-    const name = spec.Name as string;
-    for (let attempt = 0; ; attempt++) {
-      const current = (await stackServices(docker, inputs.stack)).find((s) => s.Spec.Name === name);
-      try {
-        if (!current) await docker.createService(spec);
-        else
-          await docker
-            .getService(current.ID)
-            .update({ _query: { version: current.Version.Index }, _body: spec });
-        break;
-      } catch (err) {
-        if (isOutOfSequence(err) && attempt < swarm.VERSION_RETRIES) continue;
-        throw new Error(`stack ${inputs.stack}: deploying ${name} failed: ${engineMessage(err)}`, {
-          cause: err,
-        });
-      }
-    }
-  }
+  for (const spec of Object.values(specs)) await upsertService(docker, inputs.stack, spec);
   const names = new Set(Object.values(specs).map((s) => s.Name));
   for (const svc of live.filter((s) => !names.has(s.Spec.Name)))
-    await docker.getService(svc.ID).remove();
+    await removeService(docker, svc.ID);
   await converge(docker, inputs.stack, (inputs.convergeTimeoutSeconds ?? 120) * 1000, since);
   // Configs replaced by new content are no longer referenced once the services converged.
-  const inUse = new Set(Object.values(ids.configs).map((c) => c.id));
-  for (const cfg of (await docker.listConfigs({
-    filters: { label: [`${STACK_NAMESPACE}=${inputs.stack}`] },
-  })) as Array<{ ID: string }>) {
-    if (!inUse.has(cfg.ID))
-      await docker
-        .getConfig(cfg.ID)
-        .remove()
-        .catch(() => undefined);
-  }
+  await removeConfigsExcept(
+    docker,
+    inputs.stack,
+    new Set(Object.values(ids.configs).map((c) => c.id)),
+  );
   return { ...inputs, services: await liveSummary(docker, inputs.stack) };
 }
 
@@ -439,41 +354,13 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
 
   async delete(_id, props) {
     const docker = swarm.connect(props.connection);
-    for (const svc of await stackServices(docker, props.stack)) {
-      try {
-        await docker.getService(svc.ID).remove();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    const ns = [`${STACK_NAMESPACE}=${props.stack}`];
+    for (const svc of await stackServices(docker, props.stack)) await removeService(docker, svc.ID);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      let left = (await stackServices(docker, props.stack)).length;
-      for (const net of (await docker.listNetworks({ filters: { label: ns } })) as Array<{
-        Id: string;
-      }>) {
-        await docker
-          .getNetwork(net.Id)
-          .remove()
-          .catch(() => left++);
-      }
-      for (const sec of (await docker.listSecrets({ filters: { label: ns } })) as Array<{
-        ID: string;
-      }>) {
-        await docker
-          .getSecret(sec.ID)
-          .remove()
-          .catch(() => left++);
-      }
-      for (const cfg of (await docker.listConfigs({ filters: { label: ns } })) as Array<{
-        ID: string;
-      }>) {
-        await docker
-          .getConfig(cfg.ID)
-          .remove()
-          .catch(() => left++);
-      }
+      // Networks, secrets and configs stay in use until the services' tasks are gone.
+      const left =
+        (await stackServices(docker, props.stack)).length +
+        (await removeStackData(docker, props.stack));
       if (!left) return;
       if (Date.now() > deadline)
         throw new Error(
