@@ -9,11 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { EnvironmentSpec } from "../topology";
 import { checkedTargets, subnetFacts } from "./placement";
-import { AwsSettings, awsName } from "./settings";
+import { EdgeSettings, awsName } from "./settings";
 
+/** What an IngressEdge is built from: the environments and the AWS settings of the stack. */
 export interface IngressEdgeArgs {
+  /** The service clusters; their ports and ingress nodes become listeners and targets. */
   environments: EnvironmentSpec[];
-  settings: AwsSettings;
+  /** Where the load balancers go and how they check and protect their targets. */
+  settings: EdgeSettings;
   /** Stack name, for names and tags. */
   stack: string;
 }

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { CONFIG_NAMESPACE, EnvironmentSpec } from "../topology";
-import { AwsSettings } from "./settings";
+import { AwsSettings, EdgeSettings } from "./settings";
 
 export interface SubnetFacts {
   id: string;
@@ -27,7 +27,7 @@ export interface NodeFacts {
 
 /** Every placement problem, each naming the config key and the fix; pure, for tests. */
 export function placementProblems(
-  settings: AwsSettings,
+  settings: Pick<AwsSettings, "vpcId">,
   subnets: SubnetFacts[],
   nodes: NodeFacts[],
 ): string[] {
@@ -84,7 +84,7 @@ export function placementProblems(
 /** Looks up the subnets and the environment's ingress nodes; fails with every problem found. */
 export function checkedTargets(
   env: EnvironmentSpec,
-  settings: AwsSettings,
+  settings: EdgeSettings,
   subnets: pulumi.Output<SubnetFacts[]>,
   parent: pulumi.Resource,
 ): pulumi.Output<Record<string, string>> {
@@ -102,7 +102,7 @@ export function checkedTargets(
   const nodes = hosts.map(({ host, source }) => {
     const configured = settings.instanceIds[host];
     const matches = configured
-      ? pulumi.output([configured])
+      ? pulumi.output(configured).apply((id) => [id])
       : aws.ec2
           .getInstancesOutput(
             {
@@ -129,8 +129,8 @@ export function checkedTargets(
       );
     });
   });
-  return pulumi.all([subnets, pulumi.all(nodes)]).apply(([facts, found]) => {
-    const problems = placementProblems(settings, facts, found as NodeFacts[]);
+  return pulumi.all([subnets, pulumi.all(nodes), settings.vpcId]).apply(([facts, found, vpcId]) => {
+    const problems = placementProblems({ vpcId }, facts, found as NodeFacts[]);
     if (problems.length) {
       throw new pulumi.ResourceError(
         `the ${env.name} load balancer cannot reach its targets:\n  - ${problems.join("\n  - ")}`,
@@ -144,14 +144,18 @@ export function checkedTargets(
 
 /** The load balancers' subnets as EC2 describes them. */
 export function subnetFacts(
-  settings: AwsSettings,
+  settings: EdgeSettings,
   parent: pulumi.Resource,
 ): pulumi.Output<SubnetFacts[]> {
-  return pulumi.all(
-    settings.subnetIds.map((id) =>
-      aws.ec2
-        .getSubnetOutput({ id }, { parent })
-        .apply((s) => ({ id, vpcId: s.vpcId, availabilityZone: s.availabilityZone })),
-    ),
-  );
+  return pulumi
+    .output(settings.subnetIds)
+    .apply((ids) =>
+      pulumi.all(
+        ids.map((id) =>
+          aws.ec2
+            .getSubnetOutput({ id }, { parent })
+            .apply((s) => ({ id, vpcId: s.vpcId, availabilityZone: s.availabilityZone })),
+        ),
+      ),
+    );
 }

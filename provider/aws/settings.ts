@@ -3,6 +3,7 @@
  * with the environments so that ports and nodes come from one place; every problem names
  * the config key and the fix.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, EnvironmentSpec, TopologyError } from "../topology";
 
 export interface ListenerPorts {
@@ -70,6 +71,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function isPort(v: unknown): v is number {
   return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 }
+
+/**
+ * The settings as the IngressEdge component takes them: the IDs of the VPC, its subnets and the
+ * nodes' security group may be outputs of other resources (a VPC created in the same program).
+ */
+export type EdgeSettings = Omit<
+  AwsSettings,
+  "vpcId" | "subnetIds" | "nodeSecurityGroupId" | "instanceIds"
+> & {
+  vpcId: pulumi.Input<string>;
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  nodeSecurityGroupId: pulumi.Input<string>;
+  instanceIds: Record<string, pulumi.Input<string>>;
+};
 
 /** Parses the AWS settings; `undefined` when the stack has no AWS edge (the lab). */
 export function parseAwsSettings(

@@ -704,3 +704,62 @@ describe("AWS edge targets by publish mode", function () {
     );
   });
 });
+
+describe("IngressEdge as a library component", function () {
+  this.timeout(30_000);
+
+  it("takes the VPC, subnets and node group as outputs of other resources", async () => {
+    installMocks({}, "lib");
+    resetRegistrations();
+    world.subnets = { "subnet-lib-a-id": { vpcId: "net-id", availabilityZone: "us-west-2a" } };
+    world.instances = [
+      {
+        id: "i-0ddddddddddddddd1",
+        privateDns: "node-a",
+        state: "running",
+        subnetId: "subnet-lib-a-id",
+      },
+    ];
+    const aws = await import("@pulumi/aws");
+    const { IngressEdge } = await import("../../provider/aws/ingressEdge");
+    const vpc = new aws.ec2.Vpc("net", { cidrBlock: "10.0.0.0/16" });
+    const subnet = new aws.ec2.Subnet("subnet-lib-a", { vpcId: vpc.id, cidrBlock: "10.0.1.0/24" });
+    const nodes = new aws.ec2.SecurityGroup("nodes", { vpcId: vpc.id });
+    const environments = parseTopology({
+      environments: {
+        dev: { ingressNodes: ["node-a"], publishedPort: 8082, publishedSSLPort: 8445 },
+      },
+    }).environments;
+    const plain = parseAwsSettings(
+      {
+        vpcId: "vpc-placeholder",
+        subnetIds: ["subnet-placeholder"],
+        nodeSecurityGroupId: "sg-placeholder",
+      },
+      environments,
+    )!;
+    new IngressEdge("edge", {
+      environments,
+      settings: { ...plain, vpcId: vpc.id, subnetIds: [subnet.id], nodeSecurityGroupId: nodes.id },
+      stack: "lib",
+    });
+    await settled();
+    assert.deepStrictEqual(
+      ofType("aws:lb/loadBalancer:LoadBalancer").map((r) => r.inputs.subnets),
+      [["subnet-lib-a-id"]],
+    );
+    assert.deepStrictEqual(
+      ofType("aws:lb/targetGroup:TargetGroup").map((r) => r.inputs.vpcId),
+      ["net-id", "net-id"],
+    );
+    assert.deepStrictEqual(
+      ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => r.inputs.targetId),
+      ["i-0ddddddddddddddd1", "i-0ddddddddddddddd1"],
+    );
+    assert.ok(
+      ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some(
+        (r) => r.inputs.securityGroupId === "nodes-id",
+      ),
+    );
+  });
+});
