@@ -756,10 +756,12 @@ describe("IngressEdge as a library component", function () {
       ofType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((r) => r.inputs.targetId),
       ["i-0ddddddddddddddd1", "i-0ddddddddddddddd1"],
     );
-    assert.ok(
-      ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some(
-        (r) => r.inputs.securityGroupId === "nodes-id",
-      ),
+    assert.deepStrictEqual(
+      ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .filter((r) => r.inputs.securityGroupId === "nodes-id")
+        .map((r) => r.inputs.fromPort)
+        .sort(),
+      [8082, 8445],
     );
   });
 });
