@@ -66,6 +66,9 @@ describe("OverlayNetwork and AppStack against the lab swarm", function () {
       ),
       "overlay true /dev",
     );
+    const read = await networks.read!("ingress_dev", net);
+    assert.strictEqual(read.props!.networkId, net.networkId);
+    assert.ok(!("networkId" in read.inputs!), "inputs hold no outputs");
   });
 
   it("a change of labels or driver replaces the network, and the preview says so", async () => {
@@ -133,6 +136,7 @@ describe("OverlayNetwork and AppStack against the lab swarm", function () {
     docker("service", "scale", "--detach", "demodev_demo=3");
     const read = await stacks.read!("demodev", app);
     assert.strictEqual(read.props!.services.demo.replicas, 3);
+    assert.ok(!("services" in read.inputs!), "inputs hold no outputs");
     const diff = await stacks.diff!("demodev", read.props!, stackInputs(labCompose()));
     assert.strictEqual(diff.changes, true);
     app = (await stacks.update!("demodev", read.props!, stackInputs(labCompose()))).outs!;

@@ -223,6 +223,11 @@ describe("InterlockConfig against the lab swarm", function () {
     await swapConfigByHand("com.docker.ucp.interlock.conf-50", stringifyCoreConfig(edited));
     const read = await provider.read!("ucp-interlock/itest-a", a);
     assert.strictEqual(read.props!.configName, "com.docker.ucp.interlock.conf-50");
+    assert.deepStrictEqual(
+      ["configName", "configVersion", "clusters"].filter((k) => k in read.inputs!),
+      [],
+      "inputs hold no outputs",
+    );
     assert.strictEqual(read.props!.sections!.dev.ProxyReplicas, 2);
     assert.strictEqual(read.props!.sections!.dev.PublishMode, "ingress");
     assert.deepStrictEqual(

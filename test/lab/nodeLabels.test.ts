@@ -104,6 +104,11 @@ describe("NodeLabels against the lab swarm", function () {
       read = await nodeLabelsProvider.read!(id, outs);
       assert.deepStrictEqual(read.props!.labels, { [CLUSTER]: "prod" });
       assert.deepStrictEqual(read.inputs!.labels, { [CLUSTER]: "prod" });
+      assert.deepStrictEqual(
+        ["nodeId", "hostname"].filter((k) => k in read.inputs!),
+        [],
+        "inputs hold no outputs",
+      );
       const diff = await nodeLabelsProvider.diff!(id, read.props!, inputs());
       assert.strictEqual(diff.changes, true);
       assert.deepStrictEqual(diff.replaces, []);
