@@ -5,8 +5,10 @@
  */
 
 export const CONFIG_NAMESPACE = "interlock-ingress";
+/** The node label that pins a cluster's proxies to its ingress nodes. */
 export const SERVICE_CLUSTER_LABEL = "com.docker.interlock.service.cluster";
 
+/** How a cluster's proxies publish their ports. */
 export type PublishMode = "ingress" | "host";
 
 /** One Interlock service cluster and the ingress nodes that carry its proxies. */
@@ -45,11 +47,13 @@ export interface InterlockSettings {
   workersOnly: boolean;
 }
 
+/** The whole parsed stack config of the Interlock side. */
 export interface Topology {
   environments: EnvironmentSpec[];
   interlock: InterlockSettings;
 }
 
+/** The rollout settings when the stack sets none. */
 export const DEFAULT_INTERLOCK: InterlockSettings = {
   template: "default",
   replaceTemplate: true,
@@ -59,6 +63,7 @@ export const DEFAULT_INTERLOCK: InterlockSettings = {
   workersOnly: true,
 };
 
+/** Every problem of a stack config, each naming its key and the fix. */
 export class TopologyError extends Error {
   constructor(public readonly problems: string[]) {
     super(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
@@ -71,6 +76,7 @@ export class TopologyError extends Error {
  * wants a DNS label (at most 63 characters, no dash at either end) and the prefix takes 24.
  */
 const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** The longest environment name that still gives valid service names. */
 export const MAX_ENVIRONMENT_NAME = 63 - "ucp-interlock-extension-".length;
 
 /** Keys of an environment table. */

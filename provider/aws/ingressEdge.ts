@@ -33,8 +33,10 @@ export interface EnvironmentEdge {
   records: string[];
 }
 
+/** The Project tag on every AWS resource, and the package of the component's type token. */
 export const PROJECT = "interlock-ingress";
 
+/** The AWS load balancers, listeners, target groups and rules in front of the service clusters. */
 export class IngressEdge extends pulumi.ComponentResource {
   public readonly environments: Record<string, EnvironmentEdge> = {};
 

@@ -10,12 +10,14 @@ import * as aws from "@pulumi/aws";
 import { CONFIG_NAMESPACE, EnvironmentSpec } from "../topology";
 import { AwsSettings, EdgeSettings } from "./settings";
 
+/** A load-balancer subnet as EC2 describes it. */
 export interface SubnetFacts {
   id: string;
   vpcId: string;
   availabilityZone: string;
 }
 
+/** An ingress node as EC2 lookups found it (none, one or several instances). */
 export interface NodeFacts {
   host: string;
   /** Where the node came from in the stack config, for messages. */

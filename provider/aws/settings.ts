@@ -6,11 +6,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, EnvironmentSpec, TopologyError } from "../topology";
 
+/** The ports an environment's listeners take on its load balancer. */
 export interface ListenerPorts {
   http: number;
   https: number;
 }
 
+/** `interlock-ingress:aws`, parsed: where the NLBs go and how they reach the nodes. */
 export interface AwsSettings {
   vpcId: string;
   subnetIds: string[];
@@ -42,6 +44,7 @@ export interface AwsSettings {
   extraTargets: Record<string, string[]>;
 }
 
+/** How the target groups check the proxies. */
 export interface HealthCheck {
   /** `TCP` (a port answers) or `HTTP` (the proxy answers `path` with 200-399). */
   protocol: "TCP" | "HTTP";
@@ -51,6 +54,7 @@ export interface HealthCheck {
   unhealthyThreshold: number;
 }
 
+/** TCP on the traffic port every 10 s, 3 checks either way. */
 export const DEFAULT_HEALTH_CHECK: HealthCheck = {
   protocol: "TCP",
   path: "/",

@@ -14,10 +14,12 @@ export function engineMessage(err: unknown): string {
   return (fromJson ?? e?.message ?? String(err)).trim();
 }
 
+/** True for the Engine API's 404: the object does not exist. */
 export function isNotFound(err: unknown): boolean {
   return (err as EngineError)?.statusCode === 404;
 }
 
+/** True for the Engine API's 409: the name is taken. */
 export function isConflict(err: unknown): boolean {
   return (err as EngineError)?.statusCode === 409;
 }

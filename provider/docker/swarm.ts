@@ -27,6 +27,7 @@ export async function listNodes(docker: Dockerode, conn?: DockerConnection): Pro
   }
 }
 
+/** Why the Engine API could not be used, where it was, and what to check. */
 export function unreachableMessage(err: unknown, conn?: DockerConnection): string {
   const where = describeEndpoint(conn);
   if (isUnreachable(err)) {

@@ -35,8 +35,10 @@ import { droppedComments, stringifyCoreConfig } from "./toml";
 import { validateCoreConfig } from "./validate";
 import { clusterSnapshot, ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
 
+/** Bumped when the provider's behaviour changes; its diff compares it. */
 export const INTERLOCK_CONFIG_PROVIDER_VERSION = "2";
 
+/** What a stack declares: its environments and how they are rolled out. */
 export interface InterlockConfigArgs {
   /** Owner recorded on the config objects: the Pulumi stack. */
   stack: pulumi.Input<string>;
@@ -45,6 +47,7 @@ export interface InterlockConfigArgs {
   connection?: pulumi.Input<DockerConnection>;
 }
 
+/** The resource's inputs as the provider receives them, after check. */
 export interface InterlockConfigInputs {
   stack: string;
   environments: EnvironmentSpec[];
@@ -57,6 +60,7 @@ export interface InterlockConfigInputs {
   templateSection?: ExtensionSection;
 }
 
+/** The inputs plus the mounted config version and each cluster's status. */
 export interface InterlockConfigOutputs extends InterlockConfigInputs {
   configName: string;
   configVersion: number;
@@ -177,6 +181,7 @@ async function failuresOf(
     .map((p) => ({ property: propertyOf(p.message), reason: p.message }));
 }
 
+/** The provider, with `warn` for preview warnings (the engine's log, or a test's sink). */
 export function makeInterlockConfigProvider(
   warn: (message: string) => Promise<void>,
 ): pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> {
@@ -309,6 +314,7 @@ export function makeInterlockConfigProvider(
   };
 }
 
+/** The provider the resource uses: warnings go to the engine. */
 export const interlockConfigProvider = makeInterlockConfigProvider(engineWarn);
 
 /** The service-cluster sections of the Interlock config that one stack owns. */

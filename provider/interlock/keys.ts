@@ -8,6 +8,7 @@
  */
 import { isPlainObject } from "../util/canonical";
 
+/** The Go type a documented key decodes into. */
 export type KeyType = "string" | "int" | "uint" | "bool" | "strings" | "labels" | "table";
 
 /** `[Extensions.<name>]` keys. */
@@ -102,6 +103,7 @@ export function documentedKey(key: string, known: Record<string, KeyType>): stri
   return Object.keys(known).find((k) => k.toLowerCase() === lower);
 }
 
+/** A table with keys in Interlock's spelling, and what did not fit. */
 export interface NormalizedTable {
   table: Record<string, unknown>;
   /** Keys given in more than one spelling: Interlock would read one of them at random. */

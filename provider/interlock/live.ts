@@ -9,12 +9,14 @@ import { NodeView } from "./constraints";
 import { CONFIG_PREFIX, CONFIG_TARGET, configVersion, CoreConfig, CORE_SERVICE } from "./schema";
 import { parseCoreConfig } from "./toml";
 
+/** A config mounted on a service, as its spec refers to it. */
 export interface ConfigRef {
   File?: { Name: string; UID?: string; GID?: string; Mode?: number };
   ConfigID: string;
   ConfigName: string;
 }
 
+/** The `ucp-interlock` service, narrowed to what the rollout reads. */
 export interface CoreService {
   ID: string;
   Version: { Index: number };
@@ -32,6 +34,7 @@ export interface CoreService {
   UpdateStatus?: { State?: string; StartedAt?: string; CompletedAt?: string; Message?: string };
 }
 
+/** The config mounted on `ucp-interlock` now, with its text, parse and labels. */
 export interface LiveConfig {
   service: CoreService;
   /** The config object mounted at /config.toml. */
@@ -42,6 +45,7 @@ export interface LiveConfig {
   labels: Record<string, string>;
 }
 
+/** Inspects `ucp-interlock`; a missing one means layer-7 routing is off. */
 export async function inspectCoreService(
   docker: Dockerode,
   name = CORE_SERVICE,
@@ -59,6 +63,7 @@ export async function inspectCoreService(
   }
 }
 
+/** The config mounted at /config.toml (the first one when none is). */
 export function mountedConfig(service: CoreService): ConfigRef {
   const refs = service.Spec.TaskTemplate.ContainerSpec.Configs ?? [];
   const ref = refs.find((r) => r.File?.Name === CONFIG_TARGET) ?? refs[0];
@@ -101,6 +106,7 @@ export async function readLiveConfig(
   return { service, ref, version: configVersion(ref.ConfigName) ?? 0, text, config, labels };
 }
 
+/** A `com.docker.ucp.interlock.conf-N` object and its labels. */
 export interface ConfigObject {
   ID: string;
   name: string;
@@ -125,6 +131,7 @@ export async function listCoreConfigs(docker: Dockerode): Promise<ConfigObject[]
     .sort((a, b) => a.version - b.version);
 }
 
+/** A Swarm node as constraint matching sees it. */
 export function toNodeView(n: SwarmNode): NodeView {
   return {
     id: n.ID,

@@ -43,6 +43,7 @@ export function ownersOf(live: LiveConfig, configs: ConfigObject[] = []): Owners
   );
 }
 
+/** The owners with `stack` owning exactly `sections` (none: the stack is dropped). */
 export function withOwner(current: Owners, stack: string, sections: string[]): Owners {
   const out = { ...current };
   if (sections.length) out[stack] = [...sections].sort();

@@ -24,6 +24,7 @@ import { validateCoreConfig } from "./validate";
 /** Which stack owns which sections, as recorded on the config objects. */
 export type Owners = Record<string, string[]>;
 
+/** Everything a plan reads: the live config, its owners, the stack's settings and state. */
 export interface PlanInput {
   live: CoreConfig;
   /** This stack's name, as recorded in the owners label. */
@@ -43,6 +44,7 @@ export interface PlanInput {
   nodes?: NodeView[];
 }
 
+/** What a stack would write, what it removes, and every problem with the result. */
 export interface Plan {
   template?: Template;
   sections: Record<string, ExtensionSection>;
@@ -135,6 +137,7 @@ function resolveTemplate(input: PlanInput): Template | Problem {
   );
 }
 
+/** Renders, merges and validates; pure, so preview, rollout and render agree. */
 export function planConfig(input: PlanInput): Plan {
   const template = resolveTemplate(input);
   if ("severity" in template)

@@ -25,7 +25,9 @@ export interface Problem {
   message: string;
 }
 
+/** A problem that stops the preview. */
 export const error = (message: string): Problem => ({ severity: "error", message });
+/** A problem shown in the preview that does not stop it. */
 export const warning = (message: string): Problem => ({ severity: "warning", message });
 
 /** The placement constraint that pins a cluster to its labelled ingress nodes. */
@@ -41,6 +43,7 @@ export interface Template {
   source: string;
 }
 
+/** A rendered section, where each of its values came from, and its problems. */
 export interface RenderedSection {
   section: ExtensionSection;
   /** Where the value at `path` (`ProxyConstraints[2]`, `Config.MaxConnections`) came from. */
@@ -213,6 +216,7 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
   return { section, origin, problems };
 }
 
+/** Every environment's section, rendered from the same template. */
 export function renderSections(
   envs: EnvironmentSpec[],
   template: Template,

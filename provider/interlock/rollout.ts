@@ -32,8 +32,10 @@ import {
 import { stringifyCoreConfig } from "./toml";
 import { sleep } from "../util/time";
 
+/** Where progress lines go (the provider's stderr, shown by the engine). */
 export type Reporter = (message: string) => void;
 
+/** How to compute the next config and its owners, and how long to wait. */
 export interface RolloutOptions {
   /** The config to write, given the live one; called again after every concurrent change. */
   merge: (live: LiveConfig) => CoreConfig;
@@ -46,6 +48,7 @@ export interface RolloutOptions {
   pollMs?: number;
 }
 
+/** The config mounted after the rollout, and whether a new version was written. */
 export interface RolloutResult {
   changed: boolean;
   configName: string;
@@ -64,6 +67,7 @@ export function rolloutError(message: string): Error {
   return Object.assign(new Error(message), { name: "RolloutError" });
 }
 
+/** Writes conf-<N+1> and swaps it onto ucp-interlock with rollback, re-merging on concurrent changes. */
 export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<RolloutResult> {
   const serviceName = opts.serviceName ?? CORE_SERVICE;
   for (let attempt = 0; ; attempt++) {

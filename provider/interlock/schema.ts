@@ -31,15 +31,22 @@ export interface CoreConfig {
   [key: string]: unknown;
 }
 
+/** UCP's Interlock core service. */
 export const CORE_SERVICE = "ucp-interlock";
+/** Name prefix of the core's config versions. */
 export const CONFIG_PREFIX = "com.docker.ucp.interlock.conf-";
+/** Where the core reads its config. */
 export const CONFIG_TARGET = "/config.toml";
+/** Proxy service names: `<prefix>-<env>`. */
 export const PROXY_SERVICE_PREFIX = "ucp-interlock-proxy";
+/** Extension service names: `<prefix>-<env>`. */
 export const EXTENSION_SERVICE_PREFIX = "ucp-interlock-extension";
 
 /** Labels this project puts on the config objects it creates. */
 export const LABEL_HASH = "com.docker.interlock-ingress.hash";
+/** The stack that wrote a config version. */
 export const LABEL_STACK = "com.docker.interlock-ingress.stack";
+/** Which stack owns which sections, as JSON `{stack: [section]}`. */
 export const LABEL_OWNERS = "com.docker.interlock-ingress.owners";
 
 /** N of `com.docker.ucp.interlock.conf-N`, or undefined for any other name. */

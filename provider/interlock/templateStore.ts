@@ -10,13 +10,17 @@ import { Template } from "./render";
 import { ExtensionSection } from "./schema";
 import { parseCoreConfig, stringifyCoreConfig } from "./toml";
 
+/** Name prefix of saved template sections. */
 export const TEMPLATE_CONFIG_PREFIX = "interlock-ingress.template.";
+/** The config version a saved template was copied from. */
 export const LABEL_TEMPLATE_SOURCE = "com.docker.interlock-ingress.template-source";
 
+/** The Docker config holding the saved copy of template `section`. */
 export function templateConfigName(section: string): string {
   return `${TEMPLATE_CONFIG_PREFIX}${section}`;
 }
 
+/** The saved copy of template `section`, if a stack saved one. */
 export async function readSavedTemplate(
   docker: Dockerode,
   section: string,

@@ -11,6 +11,7 @@ import { documentedKey, EXTENSION_KEYS, sectionTypeProblems } from "./keys";
 import { error, Problem, warning } from "./render";
 import { CoreConfig, ExtensionSection } from "./schema";
 
+/** What validation knows besides the config: owned sections and live nodes. */
 export interface ValidationContext {
   /** Sections this stack renders, with where each of their values came from. */
   owned: Record<string, (path: string) => string>;
@@ -125,6 +126,7 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
   return out;
 }
 
+/** Every problem with a complete config: errors for what this stack writes, warnings otherwise. */
 export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
   const sections = Object.entries(config.Extensions ?? {}).filter(([, s]) =>

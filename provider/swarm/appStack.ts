@@ -41,6 +41,7 @@ import {
   upsertService,
 } from "./stackObjects";
 
+/** A Compose file deployed as a Swarm stack behind one environment's cluster. */
 export interface AppStackArgs {
   /** Stack namespace, e.g. demodev. */
   stack: pulumi.Input<string>;
@@ -58,6 +59,7 @@ export interface AppStackArgs {
   connection?: pulumi.Input<DockerConnection>;
 }
 
+/** The resource's inputs as the provider receives them. */
 export interface AppStackInputs {
   stack: string;
   compose: string;
@@ -71,6 +73,7 @@ export interface AppStackInputs {
   providerVersion?: string;
 }
 
+/** Bumped when the provider's behaviour changes; its diff compares it. */
 export const APP_STACK_PROVIDER_VERSION = "2";
 
 /** What drift is judged on, per service. */
@@ -80,6 +83,7 @@ export interface ServiceSummary {
   labels: Record<string, string>;
 }
 
+/** The inputs plus each service's live image, replicas and labels. */
 export interface AppStackOutputs extends AppStackInputs {
   services: Record<string, ServiceSummary>;
 }
@@ -273,6 +277,7 @@ async function liveSummary(
   return out;
 }
 
+/** The AppStack provider: deploy, drift, rollback and removal of a stack. */
 export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, AppStackOutputs> = {
   async check(_olds, news) {
     if (typeof news.compose !== "string") return { inputs: news };

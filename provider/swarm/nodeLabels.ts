@@ -17,9 +17,12 @@ import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
 import { changedPaths } from "../util/canonical";
 
+/** Bumped when the provider's behaviour changes; its diff compares it. */
 export const NODE_LABELS_PROVIDER_VERSION = "2";
+/** UCP's collection label on nodes. */
 export const ACCESS_LABEL = "com.docker.ucp.access.label";
 
+/** Labels to own on one node, and the checks the node must pass. */
 export interface NodeLabelsArgs {
   /** Node hostname (as `docker node ls` shows it) or node ID. */
   node: pulumi.Input<string>;
@@ -35,6 +38,7 @@ export interface NodeLabelsArgs {
   connection?: pulumi.Input<DockerConnection>;
 }
 
+/** The resource's inputs as the provider receives them. */
 export interface NodeLabelsInputs {
   node: string;
   labels: Record<string, string>;
@@ -45,6 +49,7 @@ export interface NodeLabelsInputs {
   providerVersion?: string;
 }
 
+/** The inputs plus the node's ID and hostname. */
 export interface NodeLabelsOutputs extends NodeLabelsInputs {
   nodeId: string;
   hostname: string;
@@ -56,6 +61,7 @@ function ownedKeys(id: string, props?: Partial<NodeLabelsOutputs>): string[] {
   return keys ? keys.split(",").filter(Boolean) : [];
 }
 
+/** The NodeLabels provider. */
 export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   NodeLabelsInputs,
   NodeLabelsOutputs

@@ -15,6 +15,7 @@ import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound } from "../docker/errors";
 import { deepEqual } from "../util/canonical";
 
+/** An application network such as `ingress_dev`. */
 export interface OverlayNetworkArgs {
   name: pulumi.Input<string>;
   driver?: pulumi.Input<string>;
@@ -26,6 +27,7 @@ export interface OverlayNetworkArgs {
   connection?: pulumi.Input<DockerConnection>;
 }
 
+/** The resource's inputs as the provider receives them. */
 export interface OverlayNetworkInputs {
   name: string;
   driver?: string;
@@ -38,8 +40,10 @@ export interface OverlayNetworkInputs {
   providerVersion?: string;
 }
 
+/** Bumped when the provider's behaviour changes; its diff compares it. */
 export const OVERLAY_NETWORK_PROVIDER_VERSION = "2";
 
+/** The inputs plus the network's ID (a new one when recreated by hand). */
 export interface OverlayNetworkOutputs extends OverlayNetworkInputs {
   networkId: string;
 }
@@ -81,6 +85,7 @@ export async function networkUsers(docker: Dockerode, net: NetworkInfo): Promise
   return [...users, ...containers];
 }
 
+/** The OverlayNetwork provider. */
 export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
   OverlayNetworkInputs,
   OverlayNetworkOutputs

@@ -35,6 +35,7 @@ export function namespaceLabels(stack: string): Record<string, string> {
 
 const namespaceFilter = (stack: string) => ({ label: [`${STACK_NAMESPACE}=${stack}`] });
 
+/** The stack's services. */
 export async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
   return (await docker.listServices({
     filters: namespaceFilter(stack),

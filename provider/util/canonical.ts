@@ -6,6 +6,7 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** True for a table (including the null-prototype ones TOML parsers return). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (!v || typeof v !== "object" || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -20,6 +21,7 @@ function tag(value: unknown): unknown {
   return value;
 }
 
+/** JSON with sorted keys; TOML-only values tagged, so equal trees give equal text. */
 export function stableStringify(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -37,10 +39,12 @@ function sortKeys(value: unknown): unknown {
   return tag(value);
 }
 
+/** Equality of trees, independent of key order. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   return stableStringify(a) === stableStringify(b);
 }
 
+/** SHA-256 of a string, or of a tree's canonical form. */
 export function contentHash(value: unknown): string {
   const crypto = require("crypto") as typeof import("crypto");
   return crypto
