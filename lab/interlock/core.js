@@ -1,13 +1,12 @@
-// The lab's stand-in for the Interlock core (`ucp-interlock`). Like the real core it reads
-// /config.toml at start and refuses to run on a config it cannot use, so Swarm's
-// update-failure rollback is real; while running it reconciles one extension service and one
-// proxy service per [Extensions.<name>] section. It routes no traffic: the proxies it starts
-// are busybox httpd answering on the target ports.
+// The lab's stand-in for the Interlock core (`ucp-interlock`). Like the real core it decodes
+// /config.toml at start (in Go, with BurntSushi/toml, as Interlock does: ./decoder) and refuses
+// to run on a config it cannot use, so Swarm's update-failure rollback is real; while running
+// it reconciles one extension service and one proxy service per [Extensions.<name>] section.
+// Each extension (./extension.js) routes its service cluster's applications through its proxies.
 "use strict";
-const fs = require("fs");
+const { execFileSync } = require("child_process");
 const crypto = require("crypto");
-// The same TOML 1.0 reader as the product: CRLF line endings and comments are read as Interlock reads them.
-const TOML = require("@decimalturn/toml-patch");
+const fs = require("fs");
 const Docker = require("dockerode");
 const { validateCoreConfig } = require("./validate");
 
@@ -22,9 +21,13 @@ function fail(msg) {
 
 let config;
 try {
-  config = TOML.parse(fs.readFileSync(configPath, "utf8"));
+  const decoded = execFileSync("/usr/bin/interlock-decode", [configPath], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  config = JSON.parse(decoded);
 } catch (err) {
-  fail(`cannot parse ${configPath}: ${err.message.split("\n")[0]}`);
+  fail(`cannot decode ${configPath}: ${String(err.stderr || err.message).trim()}`);
 }
 const problems = validateCoreConfig(config);
 if (problems.length) fail(`invalid config ${configPath}: ${problems.join("; ")}`);
@@ -36,7 +39,26 @@ function hash(obj) {
   return crypto.createHash("sha256").update(JSON.stringify(obj)).digest("hex").slice(0, 16);
 }
 
-function extensionSpec(name, ext) {
+const codeVersion = crypto
+  .createHash("sha256")
+  .update(["extension.js", "nginx.js"].map((f) => fs.readFileSync(`${__dirname}/${f}`)).join("\n"))
+  .digest("hex")
+  .slice(0, 12);
+
+// The extension reaches the Engine API through the socket the core itself has mounted.
+let managerSocket;
+async function findManagerSocket() {
+  if (managerSocket) return managerSocket;
+  const self = await docker.getService("ucp-interlock").inspect();
+  const mount = (self.Spec.TaskTemplate.ContainerSpec.Mounts || []).find(
+    (m) => m.Target === "/var/run/docker.sock",
+  );
+  if (!mount) throw new Error("ucp-interlock has no /var/run/docker.sock mount to share");
+  managerSocket = mount.Source;
+  return managerSocket;
+}
+
+function extensionSpec(name, ext, socket) {
   return {
     Name: ext.ServiceName,
     Labels: {
@@ -48,8 +70,21 @@ function extensionSpec(name, ext) {
     TaskTemplate: {
       ContainerSpec: {
         Image: ext.Image,
-        Command: ["/bin/sh", "-c", "exec sleep 2147483647"],
+        Command: ["/usr/bin/node", "/app/extension.js"],
+        Env: [
+          `INTERLOCK_EXTENSION=${name}`,
+          `SERVICE_CLUSTER=${ext.ServiceCluster || ""}`,
+          `PROXY_SERVICE_NAME=${ext.ProxyServiceName}`,
+          `PROXY_CONFIG_PATH=${ext.ProxyConfigPath || "/etc/nginx/nginx.conf"}`,
+          `TARGET_PORT=${ext.TargetPort || 80}`,
+          `TARGET_SSL_PORT=${ext.TargetSSLPort || 443}`,
+          `POLL_INTERVAL=${config.PollInterval || "3s"}`,
+          // A rebuilt lab image restarts the extensions with the new code.
+          `LAB_CODE=${codeVersion}`,
+        ],
         Labels: ext.ContainerLabels || {},
+        Mounts: [{ Type: "bind", Source: socket, Target: "/var/run/docker.sock" }],
+        StopGracePeriod: 1e9,
       },
       Placement: { Constraints: ext.Constraints || [] },
       Networks: [{ Target: "ucp-interlock" }],
@@ -60,6 +95,7 @@ function extensionSpec(name, ext) {
 
 function proxySpec(name, ext) {
   const mode = hostPublishOnly ? "host" : ext.PublishMode || "ingress";
+  const configPath = ext.ProxyConfigPath || "/etc/nginx/nginx.conf";
   return {
     Name: ext.ProxyServiceName,
     Labels: {
@@ -71,11 +107,7 @@ function proxySpec(name, ext) {
     TaskTemplate: {
       ContainerSpec: {
         Image: ext.ProxyImage,
-        Command: [
-          "/bin/sh",
-          "-c",
-          `httpd -p ${ext.TargetPort || 80} -h /www; exec httpd -f -p ${ext.TargetSSLPort || 443} -h /www`,
-        ],
+        Command: ["/usr/sbin/nginx", "-c", configPath, "-g", "daemon off;"],
         Labels: ext.ProxyContainerLabels || {},
         StopGracePeriod: 1e9,
       },
@@ -118,12 +150,31 @@ async function ensureService(spec) {
   }
   if ((existing.Spec.Labels || {})["com.docker.interlock.spec-hash"] === specHash) return;
   log(`updating service ${spec.Name}`);
+  if (labelled.Labels.type === "com.docker.interlock.core.proxy") {
+    // The extension owns the proxy's routes: its configuration and the application networks.
+    const routed = existing.Spec.TaskTemplate;
+    labelled.TaskTemplate = {
+      ...labelled.TaskTemplate,
+      Networks: routed.Networks || labelled.TaskTemplate.Networks,
+      ContainerSpec: {
+        ...labelled.TaskTemplate.ContainerSpec,
+        Configs: routed.ContainerSpec.Configs,
+      },
+    };
+  }
   await docker.getService(existing.ID).update({ ...labelled, version: existing.Version.Index });
 }
 
 async function reconcile() {
+  let socket;
+  try {
+    socket = await findManagerSocket();
+  } catch (err) {
+    log(`cannot start extensions: ${err.message}`);
+    return;
+  }
   for (const [name, ext] of Object.entries(config.Extensions)) {
-    for (const spec of [extensionSpec(name, ext), proxySpec(name, ext)]) {
+    for (const spec of [extensionSpec(name, ext, socket), proxySpec(name, ext)]) {
       try {
         await ensureService(spec);
       } catch (err) {

@@ -1,5 +1,6 @@
-// What the lab's Interlock stand-in refuses at start, with the messages it logs. Kept in
-// plain JavaScript so the stand-in image needs no build step.
+// What the lab's Interlock stand-in refuses at start once the decoder has read the config into
+// Interlock's types (a missing string is "", a missing port 0, a missing list null), with the
+// messages it logs.
 "use strict";
 
 const CONSTRAINT = /^\s*[A-Za-z0-9_.\-]+\s*(==|!=)\s*\S+\s*$/;
@@ -17,18 +18,19 @@ function validateCoreConfig(config) {
       if (typeof ext[key] !== "string" || !ext[key])
         problems.push(`${where}.${key} must be a non-empty string`);
     }
-    if (ext.ProxyReplicas === undefined) problems.push(`${where}.ProxyReplicas is missing`);
+    if (ext.ProxyReplicas === undefined || ext.ProxyReplicas === null)
+      problems.push(`${where}.ProxyReplicas is missing`);
     else if (!Number.isInteger(ext.ProxyReplicas) || ext.ProxyReplicas < 0)
       problems.push(
         `${where}.ProxyReplicas must be a whole number, got ${JSON.stringify(ext.ProxyReplicas)}`,
       );
-    if (ext.PublishMode !== undefined && !["ingress", "host"].includes(ext.PublishMode))
+    if (ext.PublishMode && !["ingress", "host"].includes(ext.PublishMode))
       problems.push(
         `${where}.PublishMode must be "ingress" or "host", got ${JSON.stringify(ext.PublishMode)}`,
       );
     for (const key of ["PublishedPort", "PublishedSSLPort", "TargetPort", "TargetSSLPort"]) {
       const v = ext[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 65535))
+      if (v && !(Number.isInteger(v) && v >= 1 && v <= 65535))
         problems.push(`${where}.${key} must be a port number 1-65535, got ${JSON.stringify(v)}`);
     }
     for (const key of ["Constraints", "ProxyConstraints"]) {

@@ -33,7 +33,7 @@ import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
 import { droppedComments, stringifyCoreConfig } from "./toml";
 import { validateCoreConfig } from "./validate";
-import { clusterSnapshot, ClusterStatus, removeStaleServices, verifyClusters } from "./verify";
+import { ClusterStatus, removeStaleServices, settledSnapshot, verifyClusters } from "./verify";
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
 export const INTERLOCK_CONFIG_PROVIDER_VERSION = "2";
@@ -69,6 +69,8 @@ export interface InterlockConfigOutputs extends InterlockConfigInputs {
 
 /** Progress on long waits: stderr of the provider process is shown by the engine. */
 const report: Reporter = (message) => console.error(`interlock: ${message}`);
+/** Bound on how long `read` waits for an update Swarm is rolling out to finish. */
+const SETTLE_MS = 60_000;
 
 /** Which input a check failure belongs to. */
 function propertyOf(message: string): string {
@@ -263,11 +265,12 @@ export function makeInterlockConfigProvider(
         const docker = swarm.connect(props.connection);
         const live = await readLiveConfig(docker);
         const sections = jsonSafe(pickSections(live.config, Object.keys(props.sections ?? {})));
-        const { clusters } = await clusterSnapshot(
+        const clusters = await settledSnapshot(
           docker,
           live.config,
           Object.keys(sections),
-          Date.now(),
+          Math.min(SETTLE_MS, props.settings.verifyTimeoutSeconds * 1000),
+          report,
         );
         const outs: InterlockConfigOutputs = {
           ...props,

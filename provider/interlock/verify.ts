@@ -26,6 +26,7 @@ export interface ClusterStatus {
 interface ServiceInfo {
   ID: string;
   Spec: { Name: string; Mode?: { Replicated?: { Replicas?: number } } };
+  UpdateStatus?: { State?: string };
   Endpoint?: {
     Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }>;
   };
@@ -164,6 +165,41 @@ export async function clusterSnapshot(
     };
   }
   return { clusters, problems, fatal };
+}
+
+/** Swarm update states in which a service's tasks are being replaced right now. */
+const ROLLING = ["updating", "rollback_started"];
+
+/**
+ * The clusters as `read` reports them. Interlock itself updates its proxies (a new NGINX
+ * configuration, an application network attached) whenever an application changes; a cluster
+ * caught in such an update is waited for (bounded), not reported as drift. A cluster that is
+ * wrong without an update in progress is reported at once.
+ */
+export async function settledSnapshot(
+  docker: Dockerode,
+  config: CoreConfig,
+  owned: string[],
+  timeoutMs: number,
+  report: Reporter,
+  pollMs = 1000,
+): Promise<Record<string, ClusterStatus>> {
+  const deadline = Date.now() + timeoutMs;
+  let said = "";
+  for (;;) {
+    const snapshot = await clusterSnapshot(docker, config, owned, Date.now());
+    if (!snapshot.problems.length || Date.now() > deadline) return snapshot.clusters;
+    const names = new Set(owned.flatMap((n) => serviceNames(config.Extensions?.[n] ?? {})));
+    const rolling = ((await docker.listServices()) as ServiceInfo[])
+      .filter((svc) => names.has(svc.Spec.Name) && ROLLING.includes(svc.UpdateStatus?.State ?? ""))
+      .map((svc) => svc.Spec.Name)
+      .sort();
+    if (!rolling.length) return snapshot.clusters;
+    const now = rolling.join(", ");
+    if (now !== said) report(`waiting for Swarm to finish updating ${now}`);
+    said = now;
+    await sleep(pollMs);
+  }
 }
 
 function emptyStatus(section: ExtensionSection): ClusterStatus {
