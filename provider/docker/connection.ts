@@ -37,3 +37,14 @@ export function connect(conn?: DockerConnection): Dockerode {
 export function describeEndpoint(conn?: DockerConnection): string {
   return conn?.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 }
+
+/**
+ * True when the stack now reaches the Engine API another way (a client bundle moved into the
+ * stack config, a rotated certificate). Reads and deletes use the connection stored in state,
+ * so a change is an update that stores the new one; it never replaces anything.
+ */
+export function connectionChanged(olds?: DockerConnection, news?: DockerConnection): boolean {
+  const key = (c?: DockerConnection) =>
+    JSON.stringify([c?.host ?? null, c?.ca ?? null, c?.cert ?? null, c?.key ?? null]);
+  return key(olds) !== key(news);
+}

@@ -18,7 +18,7 @@
  *           when nothing else would be left).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DockerConnection } from "../docker/connection";
+import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
 import { deepEqual, jsonSafe } from "../util/canonical";
@@ -36,7 +36,7 @@ import { validateCoreConfig } from "./validate";
 import { ClusterStatus, removeStaleServices, settledSnapshot, verifyClusters } from "./verify";
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
-export const INTERLOCK_CONFIG_PROVIDER_VERSION = "2";
+export const INTERLOCK_CONFIG_PROVIDER_VERSION = "3";
 
 /** What a stack declares: its environments and how they are rolled out. */
 export interface InterlockConfigArgs {
@@ -246,6 +246,7 @@ export function makeInterlockConfigProvider(
         !deepEqual(olds.sections, news.sections) ||
         !deepEqual(olds.settings, news.settings) ||
         olds.stack !== news.stack ||
+        connectionChanged(olds.connection, news.connection) ||
         olds.providerVersion !== news.providerVersion;
       return { changes, replaces: [], deleteBeforeReplace: false };
     },

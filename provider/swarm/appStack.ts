@@ -15,7 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type Dockerode from "dockerode";
-import type { DockerConnection } from "../docker/connection";
+import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { contentHash, deepEqual } from "../util/canonical";
 import {
@@ -333,6 +333,7 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       olds.compose !== news.compose ||
       !deepEqual(olds.configValues ?? {}, news.configValues ?? {}) ||
       !deepEqual(olds.services, wanted) ||
+      connectionChanged(olds.connection, news.connection) ||
       olds.providerVersion !== news.providerVersion;
     return { changes, replaces, deleteBeforeReplace: true };
   },

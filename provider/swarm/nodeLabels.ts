@@ -12,7 +12,7 @@
  * Import: `{ import: "<hostname or node id>#<key>,<key>" }`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DockerConnection } from "../docker/connection";
+import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
 import { changedPaths } from "../util/canonical";
@@ -134,6 +134,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
       changedPaths(olds.labels ?? {}, news.labels ?? {}).length > 0 ||
       olds.expectedCollection !== news.expectedCollection ||
       olds.workersOnly !== news.workersOnly ||
+      connectionChanged(olds.connection, news.connection) ||
       olds.providerVersion !== news.providerVersion;
     return { changes, replaces, deleteBeforeReplace: false };
   },

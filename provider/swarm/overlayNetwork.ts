@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type Dockerode from "dockerode";
-import type { DockerConnection } from "../docker/connection";
+import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound } from "../docker/errors";
 import { deepEqual } from "../util/canonical";
@@ -112,6 +112,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
       changes:
         replaces.length > 0 ||
         olds.detachTimeoutSeconds !== news.detachTimeoutSeconds ||
+        connectionChanged(olds.connection, news.connection) ||
         olds.providerVersion !== news.providerVersion,
       replaces: [...replaces],
       deleteBeforeReplace: true,

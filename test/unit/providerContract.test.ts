@@ -82,5 +82,22 @@ describe("the dynamic providers' contract", () => {
         true,
       );
     });
+
+    it(`${name}: a new way to reach the Engine API is an update, never a replacement`, async () => {
+      const olds = { ...state, providerVersion: version };
+      const bundle = { host: "tcp://10.213.0.10:2376", ca: "ca", cert: "cert", key: "key" };
+      const moved = (await diff(olds, { ...olds, connection: bundle })) as {
+        changes?: boolean;
+        replaces?: string[];
+      };
+      assert.strictEqual(moved.changes, true);
+      assert.deepStrictEqual(moved.replaces ?? [], []);
+      const rotated = { ...olds, connection: bundle };
+      assert.strictEqual(
+        (await diff(rotated, { ...rotated, connection: { ...bundle, key: "new" } })).changes,
+        true,
+      );
+      assert.strictEqual((await diff(rotated, { ...rotated })).changes, false);
+    });
   }
 });
