@@ -15,7 +15,7 @@ import * as path from "path";
 import * as tls from "tls";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { baseline, docker, LAB } from "../support/lab";
+import { baseline, docker } from "../support/lab";
 
 const DEMO_HOST = "ingress-demo.lab.capstonec.net";
 const SECURE_HOST = "secure.lab.capstonec.net";
