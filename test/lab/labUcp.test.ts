@@ -7,6 +7,8 @@ import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, LAB } from "../support/lab";
 import { interlockConfigProvider } from "../../provider/interlock/interlockConfig";
 import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
+import { parseCoreConfig } from "../../provider/interlock/toml";
+import { validateCoreConfig } from "../../provider/interlock/validate";
 
 describe("the lab stands in for a UCP cluster", function () {
   this.timeout(600_000);
@@ -58,65 +60,37 @@ describe("the lab stands in for a UCP cluster", function () {
   });
 
   it("rolls back an invalid config swapped in by hand, and the failed container's log names the problem", () => {
-    const conf1 = docker(
-      "config",
-      "inspect",
-      "--format",
-      '{{printf "%s" .Spec.Data}}',
-      "com.docker.ucp.interlock.conf-1",
-    );
-    const bad = conf1.replace(/\n\s*ProxyReplicas = 2/, "");
-    const created = spawnSync(
-      "docker",
-      ["-H", LAB.host, "config", "create", "com.docker.ucp.interlock.conf-2", "-"],
-      { input: bad, encoding: "utf8" },
-    );
-    assert.strictEqual(created.status, 0, created.stderr);
-    // The CLI waits for the update and reports the rollback; its exit status is not the point.
-    spawnSync(
-      "docker",
-      [
-        "-H",
-        LAB.host,
-        "service",
-        "update",
-        "--quiet",
-        "--update-failure-action",
-        "rollback",
-        "--config-rm",
-        "com.docker.ucp.interlock.conf-1",
-        "--config-add",
-        "source=com.docker.ucp.interlock.conf-2,target=/config.toml",
-        "ucp-interlock",
-      ],
-      { encoding: "utf8" },
-    );
-    assert.strictEqual(
-      docker(
-        "service",
-        "inspect",
-        "ucp-interlock",
-        "--format",
-        "{{.UpdateStatus.State}} {{(index .Spec.TaskTemplate.ContainerSpec.Configs 0).ConfigName}}",
-      ),
-      "rollback_completed com.docker.ucp.interlock.conf-1",
-    );
-    const failed = docker(
-      "ps",
-      "-a",
-      "--filter",
-      "label=com.docker.swarm.service.name=ucp-interlock",
-      "--filter",
-      "status=exited",
-      "--format",
-      "{{.ID}}",
-    ).split("\n")[0];
-    const log = spawnSync("docker", ["-H", LAB.host, "logs", failed], { encoding: "utf8" });
+    const log = swapByHandAndRollBack(liveConf1().replace(/\n\s*ProxyReplicas = 2/, ""));
     assert.match(
-      log.stderr,
+      log,
       /interlock: fatal: invalid config \/config\.toml: Extensions\.default\.ProxyReplicas is missing/,
     );
-    docker("config", "rm", "com.docker.ucp.interlock.conf-2");
+  });
+
+  it("decodes as Interlock's Go decoder does: a value of the wrong type that the product's reader lets through is rolled back, with the decoder's error", () => {
+    // TOML says 2.0 is a float; Interlock decodes ProxyReplicas into an integer and refuses it.
+    // JavaScript reads 2.0 as the number 2, so the product's own checks find nothing wrong.
+    const text = liveConf1().replace(/ProxyReplicas = 2\b/, "ProxyReplicas = 2.0");
+    assert.match(text, /ProxyReplicas = 2\.0/);
+    const config = parseCoreConfig(text, "hand-written conf-2");
+    assert.deepStrictEqual(validateCoreConfig(config, { owned: {} }), []);
+    const log = swapByHandAndRollBack(text);
+    assert.match(
+      log,
+      /interlock: fatal: cannot decode \/config\.toml: toml: line \d+ \(last key "Extensions\.default\.ProxyReplicas"\): incompatible types: TOML value has type float64; destination has type integer/,
+    );
+  });
+
+  it("matches keys case-insensitively as Interlock's decoder does", () => {
+    const text = liveConf1()
+      .replace(/ProxyReplicas = 2\b/, "proxyreplicas = 2")
+      .replace(/PublishMode = "host"/, 'publishmode = "sideways"');
+    const log = swapByHandAndRollBack(text);
+    assert.match(
+      log,
+      /interlock: fatal: invalid config \/config\.toml: Extensions\.default\.PublishMode must be "ingress" or "host", got "sideways"/,
+    );
+    assert.doesNotMatch(log, /ProxyReplicas is missing/);
   });
 
   it("render prints the TOML a stack would write and its diff against the live config, changing nothing", () => {
@@ -220,3 +194,82 @@ describe("the lab stands in for a UCP cluster", function () {
     }
   });
 });
+
+/** UCP's default config as the lab holds it. */
+function liveConf1(): string {
+  return docker(
+    "config",
+    "inspect",
+    "--format",
+    '{{printf "%s" .Spec.Data}}',
+    "com.docker.ucp.interlock.conf-1",
+  );
+}
+
+/**
+ * The blog's step 7 by hand with `text` as conf-2; Swarm must roll it back. Returns the failed
+ * container's log and leaves conf-1 mounted and no conf-2.
+ */
+function swapByHandAndRollBack(text: string): string {
+  const created = spawnSync(
+    "docker",
+    ["-H", LAB.host, "config", "create", "com.docker.ucp.interlock.conf-2", "-"],
+    { input: text, encoding: "utf8" },
+  );
+  assert.strictEqual(created.status, 0, created.stderr);
+  const since = docker(
+    "ps",
+    "-a",
+    "-q",
+    "--filter",
+    "label=com.docker.swarm.service.name=ucp-interlock",
+  );
+  // The CLI waits for the update and reports the rollback; its exit status is not the point.
+  spawnSync(
+    "docker",
+    [
+      "-H",
+      LAB.host,
+      "service",
+      "update",
+      "--quiet",
+      "--update-failure-action",
+      "rollback",
+      "--config-rm",
+      "com.docker.ucp.interlock.conf-1",
+      "--config-add",
+      "source=com.docker.ucp.interlock.conf-2,target=/config.toml",
+      "ucp-interlock",
+    ],
+    { encoding: "utf8" },
+  );
+  try {
+    assert.strictEqual(
+      docker(
+        "service",
+        "inspect",
+        "ucp-interlock",
+        "--format",
+        "{{.UpdateStatus.State}} {{(index .Spec.TaskTemplate.ContainerSpec.Configs 0).ConfigName}}",
+      ),
+      "rollback_completed com.docker.ucp.interlock.conf-1",
+    );
+    const earlier = new Set(since.split("\n"));
+    const failed = docker(
+      "ps",
+      "-a",
+      "--filter",
+      "label=com.docker.swarm.service.name=ucp-interlock",
+      "--filter",
+      "status=exited",
+      "--format",
+      "{{.ID}}",
+    )
+      .split("\n")
+      .find((id) => id && !earlier.has(id));
+    assert.ok(failed, "a container of the swapped config exited");
+    return spawnSync("docker", ["-H", LAB.host, "logs", failed], { encoding: "utf8" }).stderr;
+  } finally {
+    docker("config", "rm", "com.docker.ucp.interlock.conf-2");
+  }
+}
