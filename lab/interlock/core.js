@@ -9,6 +9,7 @@ const crypto = require("crypto");
 const fs = require("fs");
 const Docker = require("dockerode");
 const { validateCoreConfig } = require("./validate");
+const { renderNginx, proxyConfigName, proxyConfigLabels } = require("./nginx");
 
 const args = process.argv.slice(2);
 const configPath = args.includes("-c") ? args[args.indexOf("-c") + 1] : "/config.toml";
@@ -134,6 +135,35 @@ function proxySpec(name, ext) {
   };
 }
 
+/**
+ * A new proxy starts with the configuration its extension renders for no routes, so that the
+ * extension has nothing to roll out until an application comes (no restart right after start).
+ */
+async function withEmptyRoutes(spec) {
+  const ports = spec.EndpointSpec.Ports;
+  const text = renderNginx([], { http: ports[0].TargetPort, https: ports[1].TargetPort });
+  const name = proxyConfigName(spec.Name, text);
+  let config = (await docker.listConfigs({ filters: { name: [name] } })).find(
+    (c) => c.Spec.Name === name,
+  );
+  if (!config) {
+    const created = await docker.createConfig({
+      Name: name,
+      Labels: proxyConfigLabels(spec.Name),
+      Data: Buffer.from(text).toString("base64"),
+    });
+    config = { ID: created.id };
+  }
+  const container = spec.TaskTemplate.ContainerSpec;
+  container.Configs = [
+    {
+      ConfigID: config.ID,
+      ConfigName: name,
+      File: { Name: container.Command[2], UID: "0", GID: "0", Mode: 0o444 },
+    },
+  ];
+}
+
 async function ensureService(spec) {
   const specHash = hash(spec);
   const labelled = {
@@ -145,6 +175,7 @@ async function ensureService(spec) {
   );
   if (!existing) {
     log(`creating service ${spec.Name}`);
+    if (labelled.Labels.type === "com.docker.interlock.core.proxy") await withEmptyRoutes(labelled);
     await docker.createService(labelled);
     return;
   }

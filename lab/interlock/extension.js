@@ -5,9 +5,8 @@
 // networks. Routes go to `tasks.<service>` (DNS round robin over the tasks: the lab kernel has
 // no IPVS for service VIPs).
 "use strict";
-const crypto = require("crypto");
 const Docker = require("dockerode");
-const { renderNginx } = require("./nginx");
+const { renderNginx, proxyConfigName, proxyConfigLabels } = require("./nginx");
 
 const env = (name, fallback) => process.env[name] || fallback;
 const cluster = env("SERVICE_CLUSTER", "");
@@ -91,18 +90,13 @@ async function desiredState() {
   };
 }
 
-function configName(text) {
-  const digest = crypto.createHash("sha256").update(`${proxyName}\n${text}`).digest("hex");
-  return `interlock-proxy-${digest.slice(0, 24)}`;
-}
-
 async function ensureConfig(name, text) {
   try {
     await docker.getConfig(name).inspect();
   } catch {
     await docker.createConfig({
       Name: name,
-      Labels: { "com.docker.interlock.proxy.service": proxyName },
+      Labels: proxyConfigLabels(proxyName),
       Data: Buffer.from(text).toString("base64"),
     });
   }
@@ -128,7 +122,7 @@ async function reconcile() {
   );
   if (!proxy) return; // the core creates it
   const want = await desiredState();
-  const name = configName(want.text);
+  const name = proxyConfigName(proxyName, want.text);
   const spec = proxy.Spec;
   const mounted = (spec.TaskTemplate.ContainerSpec.Configs || []).map((c) => c.ConfigName);
   const have = (spec.TaskTemplate.Networks || []).map((n) => n.Target).sort();

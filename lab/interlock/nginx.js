@@ -3,6 +3,7 @@
 // proxy answers a host it does not know. Upstreams are resolved per request through Docker's
 // embedded DNS, so a proxy starts even while an application has no task yet.
 "use strict";
+const crypto = require("crypto");
 
 const DNS = "resolver 127.0.0.11 valid=2s ipv6=off;";
 
@@ -57,4 +58,15 @@ function renderNginx(routes, ports) {
   return lines.join("\n");
 }
 
-module.exports = { renderNginx };
+/** The Docker config holding `text` for `proxy`: the same content always has the same name. */
+function proxyConfigName(proxy, text) {
+  const digest = crypto.createHash("sha256").update(`${proxy}\n${text}`).digest("hex");
+  return `interlock-proxy-${digest.slice(0, 24)}`;
+}
+
+/** Labels that mark a Docker config as the NGINX configuration of `proxy`. */
+function proxyConfigLabels(proxy) {
+  return { "com.docker.interlock.proxy.service": proxy };
+}
+
+module.exports = { renderNginx, proxyConfigName, proxyConfigLabels };

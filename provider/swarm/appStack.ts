@@ -28,6 +28,7 @@ import {
   ComposeFile,
 } from "./compose";
 import { sleep } from "../util/time";
+import { awaitRouting } from "./routing";
 import {
   ensureData,
   ensureNetwork,
@@ -257,7 +258,9 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   const names = new Set(Object.values(specs).map((s) => s.Name));
   for (const svc of live.filter((s) => !names.has(s.Spec.Name)))
     await removeService(docker, svc.ID);
-  await converge(docker, inputs.stack, (inputs.convergeTimeoutSeconds ?? 120) * 1000, since);
+  const timeoutMs = (inputs.convergeTimeoutSeconds ?? 120) * 1000;
+  await converge(docker, inputs.stack, timeoutMs, since);
+  await awaitRouting(docker, inputs.stack, timeoutMs);
   // Configs replaced by new content are no longer referenced once the services converged.
   await removeConfigsExcept(
     docker,

@@ -38,7 +38,11 @@ export function baseline(): void {
 
 /** The docker CLI against the lab manager, as a user would type it. */
 export function docker(...args: string[]): string {
-  return execFileSync("docker", ["-H", LAB.host, ...args], { encoding: "utf8" }).trim();
+  // stderr is kept: a refusal a test expects and retries must not clutter the test output.
+  return execFileSync("docker", ["-H", LAB.host, ...args], {
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+  }).trim();
 }
 
 export async function nodeLabels(hostname: string): Promise<Record<string, string>> {
@@ -77,7 +81,16 @@ export async function swapConfigByHand(name: string, text: string): Promise<void
   );
 }
 
+/**
+ * The Docker configs of the cluster, without the NGINX configurations Interlock's extensions
+ * write for their proxies (theirs to create and remove, not a stack's).
+ */
 export async function configNames(): Promise<string[]> {
-  const configs = (await labDocker().listConfigs()) as Array<{ Spec: { Name: string } }>;
-  return configs.map((c) => c.Spec.Name).sort();
+  const configs = (await labDocker().listConfigs()) as Array<{
+    Spec: { Name: string; Labels?: Record<string, string> };
+  }>;
+  return configs
+    .filter((c) => !c.Spec.Labels?.["com.docker.interlock.proxy.service"])
+    .map((c) => c.Spec.Name)
+    .sort();
 }

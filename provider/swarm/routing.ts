@@ -1,0 +1,111 @@
+/**
+ * After a stack's services run, Interlock still has to route them: its extension attaches the
+ * service cluster's proxy service to the network named by `com.docker.lb.network` and rolls
+ * the proxy out with the new configuration. `up` waits for that (bounded), so the application
+ * answers at its host name when `up` returns. Interlock not getting there is not this stack's
+ * doing: it is a warning, never a failure.
+ */
+import type Dockerode from "dockerode";
+import { engineWarn } from "../util/engineLog";
+import { sleep } from "../util/time";
+import { LiveService, serviceTasks, stackServices } from "./stackObjects";
+
+/** Swarm update states in which a service's tasks are being replaced right now. */
+const ROLLING = ["updating", "rollback_started"];
+
+/** The proxy service the product renders for a service cluster (`render.ts`). */
+export function proxyServiceName(cluster: string): string {
+  return cluster ? `ucp-interlock-proxy-${cluster}` : "ucp-interlock-proxy";
+}
+
+interface Route {
+  service: string;
+  proxy: string;
+  networkId: string;
+  network: string;
+}
+
+/** The proxy and network each routed service of the stack needs. */
+async function routesOf(docker: Dockerode, services: LiveService[]): Promise<Route[]> {
+  const networks = (await docker.listNetworks({ filters: { driver: ["overlay"] } })) as Array<{
+    Id: string;
+    Name: string;
+  }>;
+  const byId = new Map(networks.map((n) => [n.Id, n.Name]));
+  const out: Route[] = [];
+  for (const svc of services) {
+    const labels = svc.Spec.Labels ?? {};
+    if (!labels["com.docker.lb.hosts"]) continue;
+    const attached = ((svc.Spec.TaskTemplate.Networks as Array<{ Target: string }>) ?? []).map(
+      (n) => n.Target,
+    );
+    const named = labels["com.docker.lb.network"];
+    const networkId = named
+      ? attached.find((id) => byId.get(id) === named || id === named)
+      : attached.length === 1
+        ? attached[0]
+        : undefined;
+    if (!networkId) continue; // check refused it already; nothing Interlock could route
+    out.push({
+      service: svc.Spec.Name,
+      proxy: proxyServiceName(labels["com.docker.lb.service_cluster"] ?? ""),
+      networkId,
+      network: byId.get(networkId) ?? networkId,
+    });
+  }
+  return out;
+}
+
+/** What is not yet routed: a proxy not on the network, still rolling, or short of tasks. */
+async function unrouted(docker: Dockerode, routes: Route[]): Promise<string[]> {
+  const pending: string[] = [];
+  for (const r of routes) {
+    const proxy = (await docker.listServices({ filters: { name: [r.proxy] } })).find(
+      (s) => s.Spec?.Name === r.proxy,
+    ) as unknown as LiveService | undefined;
+    if (!proxy) continue; // no such cluster running: the Interlock config's check says so
+    const nets = (proxy.Spec.TaskTemplate.Networks as Array<{ Target: string }>) ?? [];
+    if (!nets.some((n) => n.Target === r.networkId)) {
+      pending.push(`${r.proxy} to join ${r.network} for ${r.service}`);
+      continue;
+    }
+    if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) {
+      pending.push(`${r.proxy} to finish rolling out`);
+      continue;
+    }
+    const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
+    const running = (await serviceTasks(docker, proxy.ID, true)).filter(
+      (t) => t.Status?.State === "running",
+    ).length;
+    if (running < want) pending.push(`${r.proxy} to run ${want} tasks (${running} now)`);
+  }
+  return [...new Set(pending)];
+}
+
+/** Waits until Interlock routes the stack's services; warns (once) if it does not in time. */
+export async function awaitRouting(
+  docker: Dockerode,
+  stack: string,
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<void> {
+  const routes = await routesOf(docker, await stackServices(docker, stack));
+  if (!routes.length) return;
+  const deadline = Date.now() + timeoutMs;
+  let said = "";
+  for (;;) {
+    const pending = await unrouted(docker, routes);
+    if (!pending.length) return;
+    if (Date.now() > deadline) {
+      await engineWarn(
+        `stack ${stack}: deployed, but Interlock has not routed it within ${Math.round(timeoutMs / 1000)} s (waiting for ${pending.join(", ")}); ` +
+          `see docker service logs of the cluster's ucp-interlock-extension service`,
+      );
+      return;
+    }
+    const now = pending.join(", ");
+    if (now !== said) console.error(`stack ${stack}: waiting for Interlock: ${now}`);
+    said = now;
+    await sleep(pollMs);
+  }
+}
