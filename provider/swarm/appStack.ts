@@ -28,7 +28,7 @@ import {
   ComposeFile,
 } from "./compose";
 import { sleep } from "../util/time";
-import { awaitRouting } from "./routing";
+import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
 import {
   ensureData,
   ensureNetwork,
@@ -75,7 +75,7 @@ export interface AppStackInputs {
 }
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
-export const APP_STACK_PROVIDER_VERSION = "2";
+export const APP_STACK_PROVIDER_VERSION = "3";
 
 /** What drift is judged on, per service. */
 export interface ServiceSummary {
@@ -363,7 +363,9 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
 
   async delete(_id, props) {
     const docker = swarm.connect(props.connection);
+    const proxies = await routingProxies(docker, props.stack);
     for (const svc of await stackServices(docker, props.stack)) await removeService(docker, svc.ID);
+    await awaitUnrouted(docker, props.stack, proxies, (props.convergeTimeoutSeconds ?? 120) * 1000);
     const deadline = Date.now() + 60_000;
     for (;;) {
       // Networks, secrets and configs stay in use until the services' tasks are gone.

@@ -56,30 +56,106 @@ async function routesOf(docker: Dockerode, services: LiveService[]): Promise<Rou
   return out;
 }
 
+async function findProxy(docker: Dockerode, name: string): Promise<LiveService | undefined> {
+  return (await docker.listServices({ filters: { name: [name] } })).find(
+    (s) => s.Spec?.Name === name,
+  ) as unknown as LiveService | undefined;
+}
+
+/** Why the proxy is not serving its current spec yet: still rolling out, or short of tasks. */
+async function rollingOut(docker: Dockerode, proxy: LiveService): Promise<string | undefined> {
+  const name = proxy.Spec.Name;
+  if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) return `${name} to finish rolling out`;
+  const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
+  const running = (await serviceTasks(docker, proxy.ID, true)).filter(
+    (t) => t.Status?.State === "running",
+  ).length;
+  return running < want ? `${name} to run ${want} tasks (${running} now)` : undefined;
+}
+
 /** What is not yet routed: a proxy not on the network, still rolling, or short of tasks. */
 async function unrouted(docker: Dockerode, routes: Route[]): Promise<string[]> {
   const pending: string[] = [];
   for (const r of routes) {
-    const proxy = (await docker.listServices({ filters: { name: [r.proxy] } })).find(
-      (s) => s.Spec?.Name === r.proxy,
-    ) as unknown as LiveService | undefined;
+    const proxy = await findProxy(docker, r.proxy);
     if (!proxy) continue; // no such cluster running: the Interlock config's check says so
     const nets = (proxy.Spec.TaskTemplate.Networks as Array<{ Target: string }>) ?? [];
     if (!nets.some((n) => n.Target === r.networkId)) {
       pending.push(`${r.proxy} to join ${r.network} for ${r.service}`);
       continue;
     }
-    if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) {
-      pending.push(`${r.proxy} to finish rolling out`);
-      continue;
-    }
-    const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
-    const running = (await serviceTasks(docker, proxy.ID, true)).filter(
-      (t) => t.Status?.State === "running",
-    ).length;
-    if (running < want) pending.push(`${r.proxy} to run ${want} tasks (${running} now)`);
+    const rolling = await rollingOut(docker, proxy);
+    if (rolling) pending.push(rolling);
   }
   return [...new Set(pending)];
+}
+
+/** A proxy that routes some of the stack's services, and its spec's version before a change. */
+export interface ProxyMark {
+  proxy: string;
+  version: number;
+}
+
+/** The proxies routing the stack's services now; taken before the services are removed. */
+export async function routingProxies(docker: Dockerode, stack: string): Promise<ProxyMark[]> {
+  const routes = await routesOf(docker, await stackServices(docker, stack));
+  const out: ProxyMark[] = [];
+  for (const name of new Set(routes.map((r) => r.proxy))) {
+    const proxy = await findProxy(docker, name);
+    if (proxy) out.push({ proxy: name, version: proxy.Version.Index });
+  }
+  return out;
+}
+
+/**
+ * After the stack's routed services are gone, waits (bounded) until Interlock has rolled their
+ * proxies out without them, so no request meets a proxy in the middle of restarting.
+ */
+export async function awaitUnrouted(
+  docker: Dockerode,
+  stack: string,
+  marks: ProxyMark[],
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<void> {
+  await waitFor(stack, timeoutMs, pollMs, async () => {
+    const pending: string[] = [];
+    for (const m of marks) {
+      const proxy = await findProxy(docker, m.proxy);
+      if (!proxy) continue;
+      if (proxy.Version.Index <= m.version) pending.push(`${m.proxy} to drop its routes`);
+      else {
+        const rolling = await rollingOut(docker, proxy);
+        if (rolling) pending.push(rolling);
+      }
+    }
+    return pending;
+  });
+}
+
+/** Polls `pending` until it is empty; says what it waits for when that changes; warns at the bound. */
+async function waitFor(
+  stack: string,
+  timeoutMs: number,
+  pollMs: number,
+  pending: () => Promise<string[]>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = "";
+  for (;;) {
+    const now = (await pending()).join(", ");
+    if (!now) return;
+    if (Date.now() > deadline) {
+      await engineWarn(
+        `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now}); ` +
+          `see docker service logs of the cluster's ucp-interlock-extension service`,
+      );
+      return;
+    }
+    if (now !== said) console.error(`stack ${stack}: waiting for Interlock: ${now}`);
+    said = now;
+    await sleep(pollMs);
+  }
 }
 
 /** Waits until Interlock routes the stack's services; warns (once) if it does not in time. */
@@ -90,22 +166,5 @@ export async function awaitRouting(
   pollMs = 1000,
 ): Promise<void> {
   const routes = await routesOf(docker, await stackServices(docker, stack));
-  if (!routes.length) return;
-  const deadline = Date.now() + timeoutMs;
-  let said = "";
-  for (;;) {
-    const pending = await unrouted(docker, routes);
-    if (!pending.length) return;
-    if (Date.now() > deadline) {
-      await engineWarn(
-        `stack ${stack}: deployed, but Interlock has not routed it within ${Math.round(timeoutMs / 1000)} s (waiting for ${pending.join(", ")}); ` +
-          `see docker service logs of the cluster's ucp-interlock-extension service`,
-      );
-      return;
-    }
-    const now = pending.join(", ");
-    if (now !== said) console.error(`stack ${stack}: waiting for Interlock: ${now}`);
-    said = now;
-    await sleep(pollMs);
-  }
+  if (routes.length) await waitFor(stack, timeoutMs, pollMs, () => unrouted(docker, routes));
 }
