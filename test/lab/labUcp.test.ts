@@ -137,33 +137,8 @@ describe("the lab stands in for a UCP cluster", function () {
       "com.docker.ucp.interlock.conf-1",
     );
     const broken = conf1.replace("[Extensions.default.Config]", "[Extensions.default.Config");
-    assert.strictEqual(
-      spawnSync(
-        "docker",
-        ["-H", LAB.host, "config", "create", "com.docker.ucp.interlock.conf-3", "-"],
-        { input: broken },
-      ).status,
-      0,
-    );
     // With pause instead of rollback, Swarm leaves the broken config in the spec (a hand edit gone wrong).
-    spawnSync(
-      "docker",
-      [
-        "-H",
-        LAB.host,
-        "service",
-        "update",
-        "--quiet",
-        "--update-failure-action",
-        "pause",
-        "--config-rm",
-        "com.docker.ucp.interlock.conf-1",
-        "--config-add",
-        "source=com.docker.ucp.interlock.conf-3,target=/config.toml",
-        "ucp-interlock",
-      ],
-      { encoding: "utf8" },
-    );
+    swapByHand("com.docker.ucp.interlock.conf-3", broken, "pause");
     try {
       const topology = parseTopology({
         environments: {
@@ -211,12 +186,6 @@ function liveConf1(): string {
  * container's log and leaves conf-1 mounted and no conf-2.
  */
 function swapByHandAndRollBack(text: string): string {
-  const created = spawnSync(
-    "docker",
-    ["-H", LAB.host, "config", "create", "com.docker.ucp.interlock.conf-2", "-"],
-    { input: text, encoding: "utf8" },
-  );
-  assert.strictEqual(created.status, 0, created.stderr);
   const since = docker(
     "ps",
     "-a",
@@ -224,25 +193,7 @@ function swapByHandAndRollBack(text: string): string {
     "--filter",
     "label=com.docker.swarm.service.name=ucp-interlock",
   );
-  // The CLI waits for the update and reports the rollback; its exit status is not the point.
-  spawnSync(
-    "docker",
-    [
-      "-H",
-      LAB.host,
-      "service",
-      "update",
-      "--quiet",
-      "--update-failure-action",
-      "rollback",
-      "--config-rm",
-      "com.docker.ucp.interlock.conf-1",
-      "--config-add",
-      "source=com.docker.ucp.interlock.conf-2,target=/config.toml",
-      "ucp-interlock",
-    ],
-    { encoding: "utf8" },
-  );
+  swapByHand("com.docker.ucp.interlock.conf-2", text, "rollback");
   try {
     assert.strictEqual(
       docker(
@@ -272,4 +223,32 @@ function swapByHandAndRollBack(text: string): string {
   } finally {
     docker("config", "rm", "com.docker.ucp.interlock.conf-2");
   }
+}
+
+/** Creates `name` with `text` and swaps it for conf-1 on ucp-interlock, as the blog does by hand. */
+function swapByHand(name: string, text: string, failureAction: "rollback" | "pause"): void {
+  const created = spawnSync("docker", ["-H", LAB.host, "config", "create", name, "-"], {
+    input: text,
+    encoding: "utf8",
+  });
+  assert.strictEqual(created.status, 0, created.stderr);
+  // The CLI waits for the update and reports a failure; its exit status is not the point.
+  spawnSync(
+    "docker",
+    [
+      "-H",
+      LAB.host,
+      "service",
+      "update",
+      "--quiet",
+      "--update-failure-action",
+      failureAction,
+      "--config-rm",
+      "com.docker.ucp.interlock.conf-1",
+      "--config-add",
+      `source=${name},target=/config.toml`,
+      "ucp-interlock",
+    ],
+    { encoding: "utf8" },
+  );
 }
