@@ -50,4 +50,20 @@ if [[ -f "$plugin" ]] && ! cmp -s "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"
   install -m 0755 "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"
 fi
 
+# The Node.js language host the CLI starts for `pulumi preview/up/...`: the official one is not
+# served by the module proxy, so this project's offline stand-in (scripts/language-host) is
+# built beside the CLI, again whenever its source changes.
+host_src="$REPO/scripts/language-host"
+host_sum="$(cat "$host_src"/go.mod "$host_src"/go.sum "$host_src"/*.go | sha256sum | cut -c1-16)"
+if [[ "$(cat "$BIN/pulumi-language-nodejs.sum" 2>/dev/null)" != "$host_sum" ]]; then
+  log "building the offline pulumi-language-nodejs"
+  (
+    cd "$host_src"
+    CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath \
+      -ldflags "-s -w -X main.version=${PULUMI_VERSION#v}" -o "$BIN/pulumi-language-nodejs.tmp" . >&2
+  )
+  mv "$BIN/pulumi-language-nodejs.tmp" "$BIN/pulumi-language-nodejs"
+  echo "$host_sum" >"$BIN/pulumi-language-nodejs.sum"
+fi
+
 echo "$BIN"

@@ -1,23 +1,23 @@
 /**
- * npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]
+ * npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff]
  *
- * The real Pulumi engine on a stack of this project, offline. The default stack is `lab`.
- * Previews refresh first, as `up` does, so they show what `up` will really change (a config
- * swapped by hand, a label removed). Engine output is streamed once; a failure adds nothing
- * but the exit code. Exit 0 done, 1 failed, 2 usage or no such stack.
+ * `pulumi <command> --stack NAME` through the Automation API, with the offline environment
+ * (scripts/env.sh) and the lab stacks' passphrase set. The default stack is `lab`. Previews
+ * refresh first (Pulumi.yaml: refresh always), so they show what `up` will really change (a
+ * config swapped by hand, a label removed). Engine output is streamed once; a failure adds
+ * nothing but the exit code. Exit 0 done, 1 failed, 2 usage or no such stack.
  */
 import { CommandError } from "@pulumi/pulumi/automation";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
 import { LAB_STACK, NoSuchStackError, openStack } from "./lib/workspace";
 
-const USAGE =
-  "npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff] [--no-refresh]";
+const USAGE = "npm run stack -- <preview|up|refresh|destroy|outputs> [--stack NAME] [--diff]";
 const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(
     argv,
-    { stack: { type: "string" }, diff: { type: "boolean" }, "no-refresh": { type: "boolean" } },
+    { stack: { type: "string" }, diff: { type: "boolean" } },
     USAGE,
   );
   const command = positionals[0] ?? "up";
@@ -26,16 +26,15 @@ async function main(argv: string[]): Promise<number> {
   const stack = await openStack(values.stack ?? LAB_STACK, { create: command === "up" });
   const onOutput = (line: string) => process.stdout.write(line);
   const diff = Boolean(values.diff);
-  const refresh = !values["no-refresh"];
   switch (command) {
     case "preview":
-      await stack.preview({ onOutput, diff, refresh });
+      await stack.preview({ onOutput, diff });
       return 0;
     case "up": {
-      // As the pulumi CLI does: a preview first, so that invalid config fails before any
+      // As `pulumi up` does: a preview first, so that invalid config fails before any
       // resource changes (the Automation API's up skips it).
-      await stack.preview({ onOutput, diff, refresh });
-      const result = await stack.up({ onOutput, diff, refresh });
+      await stack.preview({ onOutput, diff });
+      const result = await stack.up({ onOutput, diff });
       printOutputs(result.outputs);
       return 0;
     }

@@ -1,5 +1,4 @@
-// Entry point for `pulumi up` with a regular Pulumi installation; the offline runner
-// (npm run stack) runs the same program inline.
+// The program's one entry point (Pulumi.yaml's main), for `pulumi` and `npm run stack` alike.
 import { ingressProgram } from "./program";
 
 export = ingressProgram();

@@ -1,7 +1,7 @@
 /**
  * The Pulumi program: the blog's steps 1-8 per environment from one typed stack config,
- * and the AWS edge when the stack configures one. Exported as a function so the offline
- * runner (scripts/stack.ts) can run it inline through the Automation API.
+ * and the AWS edge when the stack configures one. A function, so the unit tests can run it
+ * under Pulumi's mocks; stacks/index.ts runs it for the engine.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -21,7 +21,7 @@ import { deployApps, deployDemo, parseDemoSettings } from "./demo";
  * The program. Stack-config problems are engine errors, one diagnostic per problem naming the
  * key and the fix, with no stack trace. The run then fails with a RunError, so the engine
  * changes and deletes nothing (a program that returned normally would have its unregistered
- * resources planned for deletion). The inline runner prints that last line twice.
+ * resources planned for deletion).
  */
 export async function ingressProgram(): Promise<Record<string, unknown>> {
   try {

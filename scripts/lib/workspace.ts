@@ -1,8 +1,9 @@
 /**
  * Runs the real Pulumi engine offline: the CLI built by scripts/engine.sh, a file backend
- * under .state/, no update checks and no plugin downloads. The program runs inline through
- * the Automation API, which needs no `pulumi-language-nodejs` (the Go module proxy does not
- * serve that module, so it cannot be built here).
+ * under .state/, no update checks and no plugin downloads, the same environment as
+ * scripts/env.sh gives a shell. The Automation API drives the `pulumi` CLI on this project's
+ * Pulumi.yaml, so the program runs as `pulumi up` runs it: through the Node.js language host
+ * (the offline one scripts/engine.sh builds beside the CLI) and stacks/index.ts.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -13,7 +14,6 @@ import {
   Stack,
   StackNotFoundError,
 } from "@pulumi/pulumi/automation";
-import { ingressProgram } from "../../stacks/program";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const STATE_DIR = path.join(REPO, ".state");
@@ -58,9 +58,6 @@ export function engineEnv(stackName: string): Record<string, string> {
       `stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for its secrets`,
     );
   }
-  const dockerHost =
-    process.env.DOCKER_HOST ?? (isLabStack(stackName) ? LAB_DOCKER_HOST : undefined);
-  if (dockerHost) env.DOCKER_HOST = dockerHost;
   return env;
 }
 
@@ -73,7 +70,7 @@ export class NoSuchStackError extends Error {
 }
 
 /**
- * Selects a stack of this project, with the program run inline. Its `Pulumi.<stack>.yaml`
+ * Selects a stack of this project. Its `Pulumi.<stack>.yaml`
  * must exist; the stack is created in the backend only with `create` (by `up`, the one
  * command that writes), so reading commands never create stacks or stack files.
  */
@@ -96,11 +93,9 @@ export async function openStack(
   if (env.PULUMI_BACKEND_URL.startsWith("file://")) {
     fs.mkdirSync(env.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
   }
-  // The runner and the providers it starts read DOCKER_HOST from this process too.
-  for (const key of ["DOCKER_HOST", "PATH"]) if (env[key]) process.env[key] = env[key];
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()) });
-  const args = { stackName, projectName: "interlock-ingress", program: ingressProgram };
-  const workspace = { workDir: REPO, pulumiCommand, envVars: env };
+  const args = { stackName, workDir: REPO };
+  const workspace = { pulumiCommand, envVars: env };
   if (opts.create) return LocalWorkspace.createOrSelectStack(args, workspace);
   try {
     return await LocalWorkspace.selectStack(args, workspace);

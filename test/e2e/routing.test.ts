@@ -15,7 +15,7 @@ import * as path from "path";
 import * as tls from "tls";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack, REPO } from "../../scripts/lib/workspace";
-import { baseline, docker } from "../support/lab";
+import { baseline, docker, withoutStackConnection } from "../support/lab";
 
 const DEMO_HOST = "ingress-demo.lab.capstonec.net";
 const SECURE_HOST = "secure.lab.capstonec.net";
@@ -158,9 +158,8 @@ describe("routing, isolation and the client bundle through the real engine", fun
 
   before(async () => {
     baseline();
-    const lab = fs
-      .readFileSync(path.join(REPO, "Pulumi.lab.yaml"), "utf8")
-      .replace(/^encryptionsalt:.*\n?/m, "");
+    // Reached through the client bundle's env.sh, as on a real UCP cluster.
+    const lab = withoutStackConnection("Pulumi.lab.yaml").replace(/^encryptionsalt:.*\n?/m, "");
     fs.writeFileSync(
       stackFile,
       lab +

@@ -1,5 +1,6 @@
 /** The real local Swarm (lab/lab) as the integration and end-to-end tests use it. */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import type Dockerode from "dockerode";
 import { connect } from "../../provider/docker/connection";
@@ -93,4 +94,15 @@ export async function configNames(): Promise<string[]> {
     .filter((c) => !c.Spec.Labels?.["com.docker.interlock.proxy.service"])
     .map((c) => c.Spec.Name)
     .sort();
+}
+
+/**
+ * A lab stack file's text without its `interlock-ingress:docker` connection, for tests that
+ * reach the cluster the way a client bundle's env.sh says (DOCKER_HOST & co).
+ */
+export function withoutStackConnection(stackFile: string): string {
+  const text = fs.readFileSync(path.join(REPO, stackFile), "utf8");
+  const stripped = text.replace(/^( {2}#.*\n)* {2}interlock-ingress:docker:\n( {4}.*\n)+/m, "");
+  if (stripped === text) throw new Error(`${stackFile} has no interlock-ingress:docker block`);
+  return stripped;
 }
