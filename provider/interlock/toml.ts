@@ -4,11 +4,13 @@
  * Parsing and writing go through @decimalturn/toml-patch: a TOML 1.0 reader (CRLF line
  * endings, comments, datetimes, floats, big integers) whose `patch` rewrites only the values
  * that changed. Writing the merged config as a patch of the live text keeps every other
- * section, key, comment and number exactly as its author wrote it (`1.0` stays a float).
+ * section, key, comment and number exactly as its author wrote it (`1.0` stays a float);
+ * sectionPatch.ts does it one section at a time, so big shared configs stay fast.
  */
 import type * as TomlPatch from "@decimalturn/toml-patch";
 import type { CoreConfig } from "./schema";
 import { plainTree } from "../util/canonical";
+import { patchBySection } from "./sectionPatch";
 
 function toml(): typeof TomlPatch {
   // Loaded on use so dynamic providers that capture this module serialize without it.
@@ -18,10 +20,12 @@ function toml(): typeof TomlPatch {
 /** Extensions (1) and their sections (2) and sub-tables (3) are written as [tables]. */
 const FORMAT = { inlineTableStart: 4, bracketSpacing: false };
 
+const PARSE = { integersAsBigInt: "asNeeded" } as const;
+
 /** Parses a core config; the error names the source, line and column. */
 export function parseCoreConfig(text: string, source: string): CoreConfig {
   try {
-    return plainTree(toml().parse(text, { integersAsBigInt: "asNeeded" })) as CoreConfig;
+    return plainTree(toml().parse(text, PARSE)) as CoreConfig;
   } catch (err) {
     const e = err as { line?: number; column?: number; message?: string };
     const where = e.line !== undefined ? ` at line ${e.line}, column ${(e.column ?? 0) + 1}` : "";
@@ -33,15 +37,28 @@ export function parseCoreConfig(text: string, source: string): CoreConfig {
 }
 
 /**
+ * The text's style (line endings, spacing). toml-patch reads the whole text for it, which
+ * takes as long as parsing; a config is written in one style, so its first 64 KiB tell it,
+ * and its end how many newlines it ends with.
+ */
+function formatOf(base: string): TomlPatch.TomlFormat {
+  const t = toml();
+  const cut = base.length > 65536 ? base.lastIndexOf("\n", 65536) + 1 : base.length;
+  const format = t.TomlFormat.autoDetectFormat(base.slice(0, cut || base.length));
+  format.trailingNewline = (base.match(/(\r?\n)*$/)![0].match(/\n/g) ?? []).length;
+  return Object.assign(format, FORMAT);
+}
+
+/**
  * Writes a core config as TOML. With `base` (the live text) only what differs from it is
  * rewritten; without, the whole config is written fresh.
  */
 export function stringifyCoreConfig(config: CoreConfig, base?: string): string {
   const t = toml();
   if (base !== undefined) {
-    const format = t.TomlFormat.autoDetectFormat(base);
-    Object.assign(format, FORMAT);
-    return t.patch(base, config, format);
+    const format = formatOf(base);
+    const doc = new t.TomlDocument(base, PARSE);
+    return patchBySection(t, doc, base, config, format) ?? t.patch(base, config, format);
   }
   return t.stringify(config, FORMAT);
 }

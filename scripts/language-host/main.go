@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -36,6 +37,7 @@ func main() {
 	}
 
 	host := newHost(flags.Arg(0), *tracing)
+	go stopWhenOrphaned(host)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: host.stop,
 		Init: func(srv *grpc.Server) error {
@@ -51,5 +53,17 @@ func main() {
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// stopWhenOrphaned stops serving once the engine that started the host is gone (killed, say):
+// nothing else would ever call Cancel, and the host would wait forever.
+func stopWhenOrphaned(h *host) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			h.stopOnce.Do(func() { h.stop <- true })
+			return
+		}
 	}
 }

@@ -94,10 +94,10 @@ describe("the pulumi CLI and the offline language host: a scratch program", func
     assert.ok(!up.out.includes("s3cr3t-probe"), "the password is in the engine output");
   });
 
-  it("a throw in the program shows its message and stack trace once, and exits non-zero", () => {
+  it("a throw in the program shows its message and stack trace once, and exits 1", () => {
     assert.strictEqual(cli("config", "set", "fail", "true").code, 0);
     const preview = cli("preview");
-    assert.notStrictEqual(preview.code, 0, preview.out);
+    assert.strictEqual(preview.code, 1, preview.out);
     assert.strictEqual(
       preview.out.match(/probe: failing on purpose \(fail=true\)/g)?.length,
       1,
@@ -155,10 +155,10 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
     assert.match(r.out, /Resources:\n\s+7 unchanged/);
   });
 
-  it("a label removed by hand: preview --expect-no-changes fails naming it, as npm run drift does; up puts it back", async () => {
+  it("a label removed by hand: preview --expect-no-changes exits 7 naming it, as npm run drift does; refresh records it; up puts it back", async () => {
     docker("node", "update", "--label-rm", CLUSTER_LABEL, LAB.test);
     const r = cli("preview", "--expect-no-changes");
-    assert.notStrictEqual(r.code, 0, r.out);
+    assert.strictEqual(r.code, 7, r.out);
     assert.match(
       r.out,
       /~ .*NodeLabels test-ingress-ip-10-213-0-12\.us-west-2\.compute\.internal update/,
@@ -174,6 +174,14 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
       },
     );
     assert.strictEqual(drift.status, 1, drift.stdout + drift.stderr);
+    // refresh records what it read; the next preview then plans putting the label back.
+    const refresh = cli("refresh", "--yes");
+    assert.strictEqual(refresh.code, 0, refresh.out);
+    assert.match(
+      refresh.out,
+      /NodeLabels test-ingress-ip-10-213-0-12\.us-west-2\.compute\.internal updated .*\[diff: ~labels\]/,
+    );
+    assert.strictEqual(cli("preview", "--expect-no-changes", "--refresh=false").code, 7);
     const up = cli("up", "--yes");
     assert.strictEqual(up.code, 0, up.out);
     assert.strictEqual((await nodeLabels(LAB.test))[CLUSTER_LABEL], "test");
@@ -222,8 +230,9 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
       { env },
     );
     assert.ok(interrupted.interrupted, interrupted.out);
-    assert.notStrictEqual(interrupted.code, 0, interrupted.out);
+    assert.strictEqual(interrupted.code, 1, interrupted.out);
     assert.match(interrupted.out, /\^C received; cancelling/);
+    assert.match(interrupted.out, /error: update canceled/);
     assert.match(interrupted.out, /InterlockConfig interlock updated/);
     assert.doesNotMatch(interrupted.out, /AppStack demotest creat(ing|ed)/);
     assert.ok(!(await serviceNames()).includes("demotest_demo"));

@@ -243,7 +243,7 @@ describe("routing, isolation and the client bundle through the real engine", fun
     );
   });
 
-  it("up through the secret stack config interlock-ingress:docker, with no DOCKER_* variable, only updates; a refreshed preview then changes nothing", async () => {
+  it("up through the secret stack config interlock-ingress:docker only updates; then, with no DOCKER_* variable, a refreshed preview changes nothing", async () => {
     const read = (f: string) => fs.readFileSync(path.join(BUNDLE, f), "utf8");
     // The whole object is one secret value in the stack file.
     await stack.setAllConfig({
@@ -257,15 +257,16 @@ describe("routing, isolation and the client bundle through the real engine", fun
         secret: true,
       },
     });
-    for (const k of Object.keys(bundleEnv())) delete process.env[k];
-    stack = await openStack(STACK);
-    // Reads and deletes use the connection stored in state: up stores the new one, as updates.
+    // Reads and deletes use the connection stored in state: up (whose refresh still reads
+    // through env.sh, as the README says to keep it loaded) stores the new one, as updates.
     const up = await stack.up({ onOutput });
     const changes = Object.keys(up.summary.resourceChanges ?? {}).sort();
     assert.ok(
       changes.every((c) => c === "same" || c === "update"),
       `${changes.join(", ")}\n${output.join("")}`,
     );
+    for (const k of Object.keys(bundleEnv())) delete process.env[k];
+    stack = await openStack(STACK);
     const preview = await stack.preview({ onOutput, refresh: true });
     assert.deepStrictEqual(Object.keys(preview.changeSummary), ["same"], output.join(""));
     assert.doesNotMatch(fs.readFileSync(stackFile, "utf8"), /BEGIN|PRIVATE KEY/);

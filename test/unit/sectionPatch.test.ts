@@ -1,0 +1,100 @@
+/**
+ * Writing the merged config section by section (provider/interlock/sectionPatch.ts): the
+ * result reads back as the merged config, other sections are copied byte for byte, and what
+ * does not split into sections falls back to patching the whole document.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { patchBySection } from "../../provider/interlock/sectionPatch";
+import type { CoreConfig, ExtensionSection } from "../../provider/interlock/schema";
+import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
+import { deepClone, deepEqual } from "../../provider/util/canonical";
+
+const text = (name: string) => fs.readFileSync(path.join(__dirname, "../fixtures", name), "utf8");
+const HAND = text("hand-written.toml");
+const UCP = text("ucp-default.toml");
+const toml = () => require("@decimalturn/toml-patch");
+
+/** The blog's change: dev, test and prod from the default section, which goes. */
+function blogChange(live: CoreConfig): CoreConfig {
+  const merged = deepClone(live);
+  const extensions = merged.Extensions!;
+  for (const [env, port] of [
+    ["dev", 8082],
+    ["test", 8081],
+    ["prod", 8080],
+  ] as const) {
+    extensions[env] = {
+      ...deepClone(extensions.default),
+      ServiceName: `ucp-interlock-extension-${env}`,
+      ProxyServiceName: `ucp-interlock-proxy-${env}`,
+      PublishedPort: port,
+    } as ExtensionSection;
+  }
+  delete extensions.default;
+  return merged;
+}
+
+function write(live: string, change: (c: CoreConfig) => CoreConfig) {
+  const merged = change(parseCoreConfig(live, "live"));
+  const out = stringifyCoreConfig(merged, live);
+  assert.ok(deepEqual(parseCoreConfig(out, "out"), merged), out);
+  return { out, merged };
+}
+
+describe("writing the merged config section by section", () => {
+  it("UCP's default config: the three sections added, the template removed, the rest kept", () => {
+    const { out } = write(UCP, blogChange);
+    assert.ok(out.startsWith(UCP.slice(0, UCP.indexOf("[Extensions]"))), out);
+    assert.doesNotMatch(out, /\[Extensions\.default/);
+  });
+
+  it("a section changed in place keeps its place and every line that did not change", () => {
+    const live = stringifyCoreConfig(blogChange(parseCoreConfig(UCP, "live")), UCP);
+    const { out } = write(live, (c) => {
+      c.Extensions!.test.PublishedPort = 9081;
+      return c;
+    });
+    const diff = live.split("\n").filter((l, i) => out.split("\n")[i] !== l);
+    assert.deepStrictEqual(
+      diff.map((l) => l.trim()),
+      ["PublishedPort = 8081"],
+    );
+  });
+
+  it("another team's section, and the comment heading it, survive removing the section above it", () => {
+    const team =
+      '# Team Blue\'s cluster: ask #blue before changing\n[Extensions.blue]\n  Image = "x"\n  PublishedPort = 9000\n';
+    const live = UCP.replace(/\n$/, "") + "\n" + team;
+    const { out } = write(live, blogChange);
+    assert.ok(out.includes(team), out);
+  });
+
+  it("CRLF line endings stay CRLF, foreign sections byte for byte", () => {
+    const crlf = HAND.replace(/\n/g, "\r\n");
+    const { out } = write(crlf, blogChange);
+    assert.ok(!/[^\r]\n/.test(out), "line endings stay CRLF");
+    const legacy = crlf.slice(crlf.indexOf("  [Extensions.legacy-batch]"));
+    assert.ok(out.includes(legacy), out);
+  });
+
+  it("nothing changed: the live text as it is", () => {
+    assert.strictEqual(stringifyCoreConfig(parseCoreConfig(HAND, "live"), HAND), HAND);
+  });
+
+  it("falls back to patching the whole document when a changed section is dotted keys or a change is outside Extensions", () => {
+    const dotted = '[Extensions]\n  dev.Image = "a"\n[Extensions.blue]\n  Image = "b"\n';
+    const merged = parseCoreConfig(dotted, "live");
+    merged.Extensions!.dev.Image = "c";
+    const format = toml().TomlFormat.autoDetectFormat(dotted);
+    const doc = (text: string) => new (toml().TomlDocument)(text);
+    assert.strictEqual(patchBySection(toml(), doc(dotted), dotted, merged, format), undefined);
+    assert.ok(deepEqual(parseCoreConfig(stringifyCoreConfig(merged, dotted), "out"), merged));
+
+    const root = parseCoreConfig(UCP, "live");
+    root.PollInterval = "5s";
+    assert.strictEqual(patchBySection(toml(), doc(UCP), UCP, root, format), undefined);
+    assert.match(stringifyCoreConfig(root, UCP), /^PollInterval = "5s"$/m);
+  });
+});
