@@ -85,5 +85,5 @@ YAML
 docker stack deploy --resolve-image never -c "$work/docker-stack.yml" demodev >/dev/null
 until running demodev_demo 2/2; do sleep 0.5; done
 # "open a browser to http://ingress-demo.lab.capstonec.net": dev's proxy answers for it.
-until curl -fsS -o /dev/null -H 'Host: ingress-demo.lab.capstonec.net' http://10.213.0.11:8082/; do sleep 0.5; done
+until curl -fsS -o /dev/null 2>/dev/null -H 'Host: ingress-demo.lab.capstonec.net' http://10.213.0.11:8082/; do sleep 0.5; done
 echo "blog-cli: done ($new on ucp-interlock)" >&2

@@ -3,8 +3,9 @@
 #   1. lab up from nothing (lab reset: every daemon, namespace and swarm state gone first)
 #   2. lab up on a running, healthy lab (median of 5)
 #   3. pulumi preview of the lab stack with no changes, through the CLI (median of 5)
-#   4. side by side on the lab (bench/sideBySide.ts): the blog's CLI steps vs `pulumi up`, a
-#      no-change up's Docker write calls, no-change drift and preview vs Ansible check mode
+#   4. side by side on the lab: the blog's CLI steps (bench/blog-cli.sh) vs `pulumi up` of a
+#      new stack to the same end state, both from UCP's initial state; a no-change up; no-change
+#      drift and preview vs an Ansible check-mode run of the same reads (bench/ansible/check.yml)
 #   5. a check's render + merge + validate + write on a config with 2,000 foreign sections
 # Usage: bash bench/run.sh   (leaves the lab up at UCP's initial state)
 set -euo pipefail
@@ -16,24 +17,49 @@ command -v ansible-playbook >/dev/null && python3 -c 'import docker' 2>/dev/null
 # shellcheck source=scripts/env.sh
 source scripts/env.sh 2>/dev/null
 
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+# A failed command fails the run: its time would mean nothing.
+secs() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+# After the CLI steps, Swarm may still hold ingress_dev's name for a moment after baseline.
+settled_baseline() {
+  bash lab/lab baseline >/dev/null 2>&1
+  until ! docker -H unix:///run/interlock-lab/m0.sock network inspect ingress_dev >/dev/null 2>&1; do sleep 0.5; done
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 cold=$(secs bash lab/lab reset)
 warm=$(for _ in 1 2 3 4 5; do secs bash lab/lab up; done | median)
 export PULUMI_BACKEND_URL="file://$(mktemp -d)"
 pulumi stack init lab >/dev/null 2>&1
-pulumi up --stack lab --yes >/dev/null 2>&1
-preview=$(for _ in 1 2 3 4 5; do secs pulumi preview --stack lab; done | median)
-pulumi destroy --stack lab --yes >/dev/null 2>&1
 
+bash lab/lab baseline >/dev/null 2>&1
+cli=$(secs bash bench/blog-cli.sh)
+settled_baseline
+up=$(secs pulumi up --stack lab --yes)
+noop=$(secs pulumi up --stack lab --yes)
+conf=$(pulumi stack output interlockConfig --stack lab)
+ansible=$(for _ in 1 2 3 4 5; do secs ansible-playbook --check -e "interlock_config=$conf" bench/ansible/check.yml; done | median)
+drift=$(for _ in 1 2 3 4 5; do secs npx ts-node --transpile-only scripts/drift.ts --stack lab; done | median)
+preview=$(for _ in 1 2 3 4 5; do secs pulumi preview --stack lab --expect-no-changes; done | median)
+pulumi destroy --stack lab --yes >/dev/null 2>&1
+bash lab/lab baseline >/dev/null 2>&1
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '| benchmark | seconds |\n|---|---|\n'
 printf '| lab up from nothing | %.1f |\n' "$cold"
 printf '| lab up on a running lab (median of 5) | %.1f |\n' "$warm"
-printf '| pulumi preview of the lab stack, no changes (median of 5) | %.1f |\n\n' "$preview"
-npx ts-node --transpile-only bench/sideBySide.ts 3
-echo
+printf "| the blog's steps 3-9 with the docker CLI (bench/blog-cli.sh) | %.1f |\n" "$cli"
+printf '| pulumi up of a new lab stack, same end state (%sx the CLI steps) | %.1f |\n' "$(ratio "$up" "$cli")" "$up"
+printf '| pulumi up with no changes | %.1f |\n' "$noop"
+printf '| Ansible community.docker check mode, same reads (median of 5) | %.1f |\n' "$ansible"
+printf '| npm run drift, no changes (median of 5; %sx Ansible) | %.1f |\n' "$(ratio "$drift" "$ansible")" "$drift"
+printf '| pulumi preview, no changes (median of 5; %sx Ansible) | %.1f |\n' "$(ratio "$preview" "$ansible")" "$preview"
 for n in 200 2000; do
   npx ts-node --transpile-only bench/renderScale.ts "$n" |
-    awk '{printf "check of a config with %d foreign sections (median of 5): %.2f s\n", $1, $2}'
+    awk '{printf "| check of a live config with %d foreign sections (median of 5) | %.2f |\n", $1, $2}'
 done
