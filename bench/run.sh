@@ -44,7 +44,7 @@ up=$(secs pulumi up --stack lab --yes)
 noop=$(secs pulumi up --stack lab --yes)
 conf=$(pulumi stack output interlockConfig --stack lab)
 ansible=$(for _ in 1 2 3 4 5; do secs ansible-playbook --check -e "interlock_config=$conf" bench/ansible/check.yml; done | median)
-drift=$(for _ in 1 2 3 4 5; do secs npx ts-node --transpile-only scripts/drift.ts --stack lab; done | median)
+drift=$(for _ in 1 2 3 4 5; do secs node scripts/prebuilt.js scripts/drift --stack lab; done | median)
 preview=$(for _ in 1 2 3 4 5; do secs pulumi preview --stack lab --expect-no-changes; done | median)
 pulumi destroy --stack lab --yes >/dev/null 2>&1
 bash lab/lab baseline >/dev/null 2>&1

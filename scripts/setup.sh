@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the two README commands need on a fresh Debian 12 machine, each step skipped
-# when already done: Debian packages, node modules, the Pulumi CLI build, the lab swarm.
+# when already done: Debian packages, node modules, the program's build, the Pulumi CLI build,
+# the lab swarm.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -26,6 +27,8 @@ if [[ ! -d node_modules/@pulumi/pulumi || package-lock.json -nt node_modules/.pa
   npm ci --no-audit --no-fund >&2
 fi
 
+# The program and scripts as JavaScript (scripts/prebuilt.js); skipped when the sources are unchanged.
+node scripts/build.js --if-stale
 bash scripts/engine.sh >/dev/null
 bash lab/lab up >/dev/null
 log "ready: lab up, Pulumi CLI in $(bash scripts/engine.sh)"

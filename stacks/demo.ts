@@ -7,18 +7,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import {
-  AppStack,
-  CONFIG_NAMESPACE,
-  EnvironmentSpec,
-  OverlayNetwork,
-  Topology,
-  TopologyError,
-} from "../provider";
-import type { DockerConnection } from "../provider";
+import { CONFIG_NAMESPACE, EnvironmentSpec, Topology, TopologyError } from "../provider/topology";
+import { AppStack } from "../provider/swarm/appStack";
+import { OverlayNetwork } from "../provider/swarm/overlayNetwork";
+import type { DockerConnection } from "../provider/docker/connection";
+import { projectDir } from "./projectDir";
 
 /** Where Pulumi.yaml is: Compose paths in stack config are relative to it. */
-const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROJECT_DIR = projectDir(__dirname);
 
 export interface DemoSettings {
   environments: string[];

@@ -4,17 +4,18 @@
  * under Pulumi's mocks; stacks/index.ts runs it for the engine.
  */
 import * as pulumi from "@pulumi/pulumi";
+// Module by module rather than from ../provider: the AWS edge (and @pulumi/aws, a tenth of a
+// second to load) is loaded only by a stack that configures one.
 import {
   CONFIG_NAMESPACE,
   parseTopology,
   SERVICE_CLUSTER_LABEL,
   TopologyError,
-  NodeLabels,
-  InterlockConfig,
-  parseAwsSettings,
-  IngressEdge,
-} from "../provider";
-import type { DockerConnection } from "../provider";
+} from "../provider/topology";
+import { NodeLabels } from "../provider/swarm/nodeLabels";
+import { InterlockConfig } from "../provider/interlock/interlockConfig";
+import { parseAwsSettings } from "../provider/aws/settings";
+import type { DockerConnection } from "../provider/docker/connection";
 import { deployApps, deployDemo, parseDemoSettings } from "./demo";
 
 /**
@@ -78,7 +79,7 @@ async function program(): Promise<Record<string, unknown>> {
 
   // The lab configures no AWS edge, so it registers no AWS resource and needs no AWS plugin.
   const edge = awsSettings
-    ? new IngressEdge("edge", {
+    ? new (await import("../provider/aws/ingressEdge")).IngressEdge("edge", {
         environments: topology.environments,
         settings: awsSettings,
         stack: pulumi.getStack(),

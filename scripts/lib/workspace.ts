@@ -14,8 +14,9 @@ import {
   Stack,
   StackNotFoundError,
 } from "@pulumi/pulumi/automation";
+import { projectDir } from "../../stacks/projectDir";
 
-export const REPO = path.resolve(__dirname, "../..");
+export const REPO = projectDir(__dirname);
 export const STATE_DIR = path.join(REPO, ".state");
 export const LAB_STACK = "lab";
 /** The lab's stacks: `lab` (every environment) and `lab-<env>` (one stack per environment). */

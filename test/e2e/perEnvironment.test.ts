@@ -151,8 +151,8 @@ describe("one stack per environment on the lab, through the real engine", functi
       committed("dev").replace("publishedSSLPort: 8445", "publishedSSLPort: 8446"),
     );
     const child: ChildProcess = spawn(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/stack.ts", "up", "--stack", stackName("dev")],
+      "node",
+      ["scripts/prebuilt.js", "scripts/stack", "up", "--stack", stackName("dev")],
       {
         cwd: REPO,
         env: process.env,

@@ -164,15 +164,11 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
       /~ .*NodeLabels test-ingress-ip-10-213-0-12\.us-west-2\.compute\.internal update/,
     );
     assert.match(r.out, /no changes were expected for preview but changes were proposed/);
-    const drift = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/drift.ts", "--stack", STACK],
-      {
-        cwd: REPO,
-        encoding: "utf8",
-        env: { ...process.env, ...env },
-      },
-    );
+    const drift = spawnSync("node", ["scripts/prebuilt.js", "scripts/drift", "--stack", STACK], {
+      cwd: REPO,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
     assert.strictEqual(drift.status, 1, drift.stdout + drift.stderr);
     // refresh records what it read; the next preview then plans putting the label back.
     const refresh = cli("refresh", "--yes");
@@ -199,8 +195,8 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
     assert.strictEqual(set.code, 0, set.out);
     const direct = cli("preview");
     const runner = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/stack.ts", "preview", "--stack", STACK],
+      "node",
+      ["scripts/prebuilt.js", "scripts/stack", "preview", "--stack", STACK],
       { cwd: REPO, encoding: "utf8", env: { ...process.env, ...env } },
     );
     assert.strictEqual(direct.code, 0, direct.out);

@@ -94,11 +94,11 @@ describe("the lab stands in for a UCP cluster", function () {
   });
 
   it("render prints the TOML a stack would write and its diff against the live config, changing nothing", () => {
-    const r = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/render.ts", "--stack", "lab"],
-      { cwd: REPO, encoding: "utf8", env: { ...process.env, DOCKER_HOST: LAB.host } },
-    );
+    const r = spawnSync("node", ["scripts/prebuilt.js", "scripts/render", "--stack", "lab"], {
+      cwd: REPO,
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: LAB.host },
+    });
     assert.strictEqual(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\[Extensions\.dev\]$/m);
     assert.match(r.stdout, /^ProxyServiceName = "ucp-interlock-proxy-prod"$/m);
@@ -119,8 +119,8 @@ describe("the lab stands in for a UCP cluster", function () {
 
   it("render without a cluster renders over UCP's default config", () => {
     const r = spawnSync(
-      "npx",
-      ["ts-node", "--transpile-only", "scripts/render.ts", "--stack", "blog", "--offline"],
+      "node",
+      ["scripts/prebuilt.js", "scripts/render", "--stack", "blog", "--offline"],
       { cwd: REPO, encoding: "utf8" },
     );
     assert.strictEqual(r.status, 0, r.stderr);
