@@ -9,15 +9,15 @@
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
-const { REPO, BUILD, STAMP, sourceHash, buildIsFresh } = require("./prebuilt");
+const { REPO, BUILD_DIR, stampPath, sourceHash, buildIsFresh } = require("./prebuilt");
 
 if (process.argv.includes("--if-stale") && buildIsFresh()) process.exit(0);
 // Hashed before compiling: an edit made while tsc runs leaves the stamp stale, not wrong.
 const hash = sourceHash();
-fs.rmSync(BUILD, { recursive: true, force: true });
+fs.rmSync(path.join(REPO, BUILD_DIR), { recursive: true, force: true });
 execFileSync(
   process.execPath,
   [require.resolve("typescript/bin/tsc"), "-p", path.join(REPO, "tsconfig.build.json")],
   { cwd: REPO, stdio: "inherit" },
 );
-fs.writeFileSync(STAMP, `${hash}\n`);
+fs.writeFileSync(stampPath(), `${hash}\n`);

@@ -17,34 +17,38 @@ const fs = require("fs");
 const path = require("path");
 
 const REPO = path.resolve(__dirname, "..");
-const BUILD = path.join(REPO, ".build");
-const STAMP = path.join(BUILD, "sources.sha256");
+const BUILD_DIR = ".build";
+const STAMP = "sources.sha256";
 const SOURCE_DIRS = ["provider", "stacks", "scripts"];
 const CONFIGS = ["tsconfig.json", "tsconfig.build.json"];
 
-function typeScriptFiles(dir) {
+function typeScriptFiles(root, dir) {
   return fs
-    .readdirSync(path.join(REPO, dir), { recursive: true })
+    .readdirSync(path.join(root, dir), { recursive: true })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => path.join(dir, f))
     .sort();
 }
 
 /** A hash of every file the build compiles, names and contents (a few ms for the project). */
-function sourceHash() {
+function sourceHash(root = REPO) {
   const hash = crypto.createHash("sha256");
-  for (const file of [...CONFIGS, ...SOURCE_DIRS.flatMap(typeScriptFiles)]) {
+  for (const file of [...CONFIGS, ...SOURCE_DIRS.flatMap((dir) => typeScriptFiles(root, dir))]) {
     hash
       .update(`${file}\0`)
-      .update(fs.readFileSync(path.join(REPO, file)))
+      .update(fs.readFileSync(path.join(root, file)))
       .update("\0");
   }
   return hash.digest("hex");
 }
 
-function buildIsFresh() {
+function stampPath(root = REPO) {
+  return path.join(root, BUILD_DIR, STAMP);
+}
+
+function buildIsFresh(root = REPO) {
   try {
-    return fs.readFileSync(STAMP, "utf8").trim() === sourceHash();
+    return fs.readFileSync(stampPath(root), "utf8").trim() === sourceHash(root);
   } catch {
     return false;
   }
@@ -52,12 +56,12 @@ function buildIsFresh() {
 
 /** `entry` is a path under the repository without extension, e.g. "stacks/index". */
 function resolve(entry) {
-  if (buildIsFresh()) return path.join(BUILD, `${entry}.js`);
+  if (buildIsFresh()) return path.join(REPO, BUILD_DIR, `${entry}.js`);
   require("ts-node").register({ transpileOnly: true, project: path.join(REPO, "tsconfig.json") });
   return path.join(REPO, `${entry}.ts`);
 }
 
-module.exports = { REPO, BUILD, STAMP, sourceHash, buildIsFresh, resolve };
+module.exports = { REPO, BUILD_DIR, stampPath, sourceHash, buildIsFresh, resolve };
 
 if (require.main === module) {
   const [node, , entry, ...args] = process.argv;
