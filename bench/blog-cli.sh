@@ -54,12 +54,15 @@ docker config create "$new" "$work/config.new.toml" >/dev/null
 docker service update --quiet --no-resolve-image --update-failure-action rollback \
   --config-rm "$current" --config-add "source=$new,target=/config.toml" ucp-interlock >/dev/null
 
-# Step 8: verify every cluster's extension and proxy run, then remove the stale defaults.
+# Step 8: remove the stale defaults, then verify every cluster's extension and proxy run. The
+# blog verifies first; but the default proxy can hold a port a cluster's host-mode proxy needs on
+# its node, and then the verification never ends (seen here: prod's proxy pending for minutes).
+# `up` removes them first too.
+docker service rm ucp-interlock-extension ucp-interlock-proxy >/dev/null 2>&1 || true
 running() { [[ "$(docker service ls --filter "name=$1" --format '{{.Name}} {{.Replicas}}' | awk -v n="$1" '$1 == n {print $2}')" == "$2" ]]; }
 for env in dev test prod; do
   until running "ucp-interlock-extension-$env" 1/1 && running "ucp-interlock-proxy-$env" 1/1; do sleep 0.5; done
 done
-docker service rm ucp-interlock-extension ucp-interlock-proxy >/dev/null 2>&1 || true
 
 # Step 9: the demo application on dev's cluster.
 docker network create ingress_dev --label com.docker.ucp.access.label=/dev --driver overlay >/dev/null

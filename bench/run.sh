@@ -5,7 +5,8 @@
 #   3. pulumi preview of the lab stack with no changes, through the CLI (median of 5)
 #   4. side by side on the lab: the blog's CLI steps (bench/blog-cli.sh) vs `pulumi up` of a
 #      new stack to the same end state, both from UCP's initial state; a no-change up; no-change
-#      drift and preview vs an Ansible check-mode run of the same reads (bench/ansible/check.yml)
+#      drift and preview vs an Ansible check-mode run of the same reads (bench/ansible/check.yml);
+#      the Docker API calls and writes of each, counted by a proxy (bench/countCalls.js)
 #   5. a check's render + merge + validate + write on a config with 2,000 foreign sections
 # Usage: bash bench/run.sh   (leaves the lab up at UCP's initial state)
 set -euo pipefail
@@ -17,36 +18,41 @@ command -v ansible-playbook >/dev/null && python3 -c 'import docker' 2>/dev/null
 # shellcheck source=scripts/env.sh
 source scripts/env.sh 2>/dev/null
 
-# A failed command fails the run: its time would mean nothing.
-secs() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 # After the CLI steps, Swarm may still hold ingress_dev's name for a moment after baseline.
 settled_baseline() {
   bash lab/lab baseline >/dev/null 2>&1
   until ! docker -H unix:///run/interlock-lab/m0.sock network inspect ingress_dev >/dev/null 2>&1; do sleep 0.5; done
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 cold=$(secs bash lab/lab reset)
 warm=$(for _ in 1 2 3 4 5; do secs bash lab/lab up; done | median)
 export PULUMI_BACKEND_URL="file://$(mktemp -d)"
 pulumi stack init lab >/dev/null 2>&1
 
+start_count_proxy
+trap stop_count_proxy EXIT
+config=.state/Pulumi.lab-bench.yaml
+sed "s#unix:///run/interlock-lab/m0.sock#unix://$PROXY#" Pulumi.lab.yaml >"$config"
+stack=(--stack lab --config-file "$config")
+
 bash lab/lab baseline >/dev/null 2>&1
 cli=$(secs bash bench/blog-cli.sh)
 settled_baseline
-up=$(secs pulumi up --stack lab --yes)
-noop=$(secs pulumi up --stack lab --yes)
+: >"$CALLS"
+up=$(secs pulumi up "${stack[@]}" --yes)
+up_calls=$(counted)
+noop=$(secs pulumi up "${stack[@]}" --yes)
+noop_calls=$(counted)
 conf=$(pulumi stack output interlockConfig --stack lab)
-ansible=$(for _ in 1 2 3 4 5; do secs ansible-playbook --check -e "interlock_config=$conf" bench/ansible/check.yml; done | median)
+ansible=$(for _ in 1 2 3 4 5; do secs ansible-playbook --check -e "interlock_config=$conf" -e "docker_host=unix://$PROXY" bench/ansible/check.yml; done | median)
+ansible_calls=$(counted)
 drift=$(for _ in 1 2 3 4 5; do secs node scripts/prebuilt.js scripts/drift --stack lab; done | median)
-preview=$(for _ in 1 2 3 4 5; do secs pulumi preview --stack lab --expect-no-changes; done | median)
-pulumi destroy --stack lab --yes >/dev/null 2>&1
+drift_calls=$(counted)
+preview=$(for _ in 1 2 3 4 5; do secs pulumi preview "${stack[@]}" --expect-no-changes; done | median)
+preview_calls=$(counted)
+pulumi destroy "${stack[@]}" --yes >/dev/null 2>&1
 bash lab/lab baseline >/dev/null 2>&1
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
@@ -54,11 +60,11 @@ printf '| benchmark | seconds |\n|---|---|\n'
 printf '| lab up from nothing | %.1f |\n' "$cold"
 printf '| lab up on a running lab (median of 5) | %.1f |\n' "$warm"
 printf "| the blog's steps 3-9 with the docker CLI (bench/blog-cli.sh) | %.1f |\n" "$cli"
-printf '| pulumi up of a new lab stack, same end state (%sx the CLI steps) | %.1f |\n' "$(ratio "$up" "$cli")" "$up"
-printf '| pulumi up with no changes | %.1f |\n' "$noop"
-printf '| Ansible community.docker check mode, same reads (median of 5) | %.1f |\n' "$ansible"
-printf '| npm run drift, no changes (median of 5; %sx Ansible) | %.1f |\n' "$(ratio "$drift" "$ansible")" "$drift"
-printf '| pulumi preview, no changes (median of 5; %sx Ansible) | %.1f |\n' "$(ratio "$preview" "$ansible")" "$preview"
+printf '| pulumi up of a new lab stack, same end state (%sx the CLI steps; %s) | %.1f |\n' "$(ratio "$up" "$cli")" "$up_calls" "$up"
+printf '| pulumi up with no changes (%s) | %.1f |\n' "$noop_calls" "$noop"
+printf '| Ansible community.docker check mode, same reads (median of 5; %s in all) | %.1f |\n' "$ansible_calls" "$ansible"
+printf '| npm run drift, no changes (median of 5; %sx Ansible; %s in all) | %.1f |\n' "$(ratio "$drift" "$ansible")" "$drift_calls" "$drift"
+printf '| pulumi preview, no changes (median of 5; %sx Ansible; %s in all) | %.1f |\n' "$(ratio "$preview" "$ansible")" "$preview_calls" "$preview"
 for n in 200 2000; do
   npx ts-node --transpile-only bench/renderScale.ts "$n" |
     awk '{printf "| check of a live config with %d foreign sections (median of 5) | %.2f |\n", $1, $2}'

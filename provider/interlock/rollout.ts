@@ -30,7 +30,7 @@ import {
   LABEL_STACK,
 } from "./schema";
 import { stringifyCoreConfig } from "./toml";
-import { sleep } from "../util/time";
+import { pollPauses, sleep } from "../util/time";
 
 /** Where progress lines go (the provider's stderr, shown by the engine). */
 export type Reporter = (message: string) => void;
@@ -185,7 +185,7 @@ async function waitForRollout(
   opts: RolloutOptions,
 ): Promise<"converged" | "superseded"> {
   const deadline = Date.now() + opts.timeoutMs;
-  const poll = opts.pollMs ?? 1000;
+  const pause = pollPauses(opts.pollMs);
   let lastState = "";
   let lastReport = 0;
   while (Date.now() < deadline) {
@@ -209,13 +209,13 @@ async function waitForRollout(
     if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
       // Neither ours nor the one we replaced: another writer updated the service after us.
       if (service.UpdateStatus?.State === "completed") return "superseded";
-      await sleep(poll);
+      await sleep(pause());
       continue;
     }
     if (FAILED_STATES.includes(state)) {
       throw await failRollout(docker, serviceName, service, swap, opts);
     }
-    await sleep(poll);
+    await sleep(pause());
   }
   const service = await inspectCoreService(docker, serviceName);
   throw await failRollout(
@@ -289,12 +289,13 @@ async function failRollout(
   const diagnosis = await diagnose(docker, serviceName, swap.configId);
   const deadline = Date.now() + Math.max(60_000, opts.timeoutMs / 2);
   let now = service;
+  const pause = pollPauses(opts.pollMs);
   while (Date.now() < deadline) {
     now = await inspectCoreService(docker, serviceName);
     const mounted = mountedConfig(now).ConfigID;
     const settled = ["rollback_completed", "completed"].includes(now.UpdateStatus?.State ?? "");
     if (mounted !== swap.configId && settled) break;
-    await sleep(opts.pollMs ?? 1000);
+    await sleep(pause());
   }
   const mounted = mountedConfig(now);
   const removed = mounted.ConfigID !== swap.configId && (await removeConfig(docker, swap.configId));

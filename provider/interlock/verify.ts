@@ -9,7 +9,7 @@ import { satisfies } from "./constraints";
 import { removeService, toNodeView } from "./live";
 import { Reporter } from "./rollout";
 import { CoreConfig, ExtensionSection, serviceNames } from "./schema";
-import { sleep } from "../util/time";
+import { pollPauses, sleep } from "../util/time";
 
 /** What a stack outputs per cluster. */
 export interface ClusterStatus {
@@ -185,6 +185,7 @@ export async function settledSnapshot(
   pollMs = 1000,
 ): Promise<Record<string, ClusterStatus>> {
   const deadline = Date.now() + timeoutMs;
+  const pause = pollPauses(pollMs);
   let said = "";
   for (;;) {
     const snapshot = await clusterSnapshot(docker, config, owned, Date.now());
@@ -198,7 +199,7 @@ export async function settledSnapshot(
     const now = rolling.join(", ");
     if (now !== said) report(`waiting for Swarm to finish updating ${now}`);
     said = now;
-    await sleep(pollMs);
+    await sleep(pause());
   }
 }
 
@@ -228,6 +229,7 @@ export async function verifyClusters(
 ): Promise<Record<string, ClusterStatus>> {
   const since = Date.now() - 5_000;
   const deadline = since + 5_000 + timeoutMs;
+  const pause = pollPauses(pollMs);
   let last = "";
   for (;;) {
     const { clusters: out, problems, fatal } = await clusterSnapshot(docker, config, owned, since);
@@ -249,7 +251,7 @@ export async function verifyClusters(
       report(`waiting for service clusters: ${now}`);
       last = now;
     }
-    await sleep(pollMs);
+    await sleep(pause());
   }
 }
 

@@ -27,7 +27,7 @@ import {
   ComposeError,
   ComposeFile,
 } from "./compose";
-import { sleep } from "../util/time";
+import { pollPauses, sleep } from "../util/time";
 import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
 import {
   ensureData,
@@ -37,6 +37,7 @@ import {
   removeConfigsExcept,
   removeService,
   removeStackData,
+  runningTasks,
   serviceTasks,
   stackServices,
   upsertService,
@@ -117,36 +118,6 @@ export function desiredServices(
   );
 }
 
-/**
- * What identifies a task's spec: the API shows a service's template with defaults filled in
- * that its tasks' copies lack, so only the fields a deploy changes are compared.
- */
-function fingerprint(spec: unknown): unknown {
-  const t = (spec ?? {}) as {
-    ContainerSpec?: Record<string, unknown>;
-    Placement?: unknown;
-    Networks?: Array<{ Target: string }>;
-    ForceUpdate?: number;
-  };
-  const c = t.ContainerSpec ?? {};
-  const ids = (refs: unknown) =>
-    ((refs as Array<{ SecretID?: string; ConfigID?: string }>) ?? []).map(
-      (r) => r.SecretID ?? r.ConfigID,
-    );
-  return [
-    c.Image,
-    c.Command,
-    c.Args,
-    c.Env,
-    c.Labels,
-    ids(c.Secrets),
-    ids(c.Configs),
-    t.Placement,
-    (t.Networks ?? []).map((n) => n.Target),
-    t.ForceUpdate ?? 0,
-  ];
-}
-
 /** Waits for every service of the stack to run its replicas, or for an update to fail. */
 async function converge(
   docker: Dockerode,
@@ -155,6 +126,7 @@ async function converge(
   since: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const pause = pollPauses();
   let last = "";
   for (;;) {
     const problems: string[] = [];
@@ -175,14 +147,10 @@ async function converge(
         );
       }
       const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
-      // Converged means running tasks of the service's current spec: tasks of the spec being
-      // replaced still run during an update, and a failing update never gets there.
-      const running = (await serviceTasks(docker, svc.ID, true)).filter(
-        (t) =>
-          t.Status?.State === "running" &&
-          deepEqual(fingerprint(t.Spec), fingerprint(svc.Spec.TaskTemplate)),
-      ).length;
-      if (running !== want) problems.push(`${svc.Spec.Name} ${running}/${want}`);
+      // Converged means running tasks of the service's current spec: a failing update never
+      // gets there.
+      const { current } = await runningTasks(docker, svc);
+      if (current !== want) problems.push(`${svc.Spec.Name} ${current}/${want}`);
     }
     if (!problems.length) return;
     if (Date.now() > deadline)
@@ -192,7 +160,7 @@ async function converge(
     const now = problems.join(", ");
     if (now !== last) console.error(`stack ${stack}: waiting for ${now}`);
     last = now;
-    await sleep(1000);
+    await sleep(pause());
   }
 }
 
@@ -367,6 +335,7 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     for (const svc of await stackServices(docker, props.stack)) await removeService(docker, svc.ID);
     await awaitUnrouted(docker, props.stack, proxies, (props.convergeTimeoutSeconds ?? 120) * 1000);
     const deadline = Date.now() + 60_000;
+    const pause = pollPauses();
     for (;;) {
       // Networks, secrets and configs stay in use until the services' tasks are gone.
       const left =
@@ -377,7 +346,7 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
         throw new Error(
           `stack ${props.stack}: services, networks or secrets still present after 60 s`,
         );
-      await sleep(1000); // tasks of removed services release them as they stop
+      await sleep(pause()); // tasks of removed services release them as they stop
     }
   },
 };

@@ -7,8 +7,8 @@
  */
 import type Dockerode from "dockerode";
 import { engineWarn } from "../util/engineLog";
-import { sleep } from "../util/time";
-import { LiveService, serviceTasks, stackServices } from "./stackObjects";
+import { pollPauses, sleep } from "../util/time";
+import { LiveService, runningTasks, stackServices } from "./stackObjects";
 
 /** Swarm update states in which a service's tasks are being replaced right now. */
 const ROLLING = ["updating", "rollback_started"];
@@ -62,14 +62,17 @@ async function findProxy(docker: Dockerode, name: string): Promise<LiveService |
   ) as unknown as LiveService | undefined;
 }
 
-/** Why the proxy is not serving its current spec yet: still rolling out, or short of tasks. */
+/**
+ * Why the proxy is not serving its current spec yet: still rolling out, or short of tasks.
+ * Swarm's update state is waited for, not only running tasks: a proxy task counts as running
+ * once its container starts, before NGINX listens, and `up` promises an answering host name.
+ */
 async function rollingOut(docker: Dockerode, proxy: LiveService): Promise<string | undefined> {
   const name = proxy.Spec.Name;
   if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) return `${name} to finish rolling out`;
   const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
-  const running = (await serviceTasks(docker, proxy.ID, true)).filter(
-    (t) => t.Status?.State === "running",
-  ).length;
+  const { current, other } = await runningTasks(docker, proxy);
+  const running = current + other;
   return running < want ? `${name} to run ${want} tasks (${running} now)` : undefined;
 }
 
@@ -141,6 +144,7 @@ async function waitFor(
   pending: () => Promise<string[]>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const pause = pollPauses(pollMs);
   let said = "";
   for (;;) {
     const now = (await pending()).join(", ");
@@ -154,7 +158,7 @@ async function waitFor(
     }
     if (now !== said) console.error(`stack ${stack}: waiting for Interlock: ${now}`);
     said = now;
-    await sleep(pollMs);
+    await sleep(pause());
   }
 }
 

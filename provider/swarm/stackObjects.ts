@@ -7,6 +7,7 @@
 import type Dockerode from "dockerode";
 import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
 import { VERSION_RETRIES } from "../docker/swarm";
+import { deepEqual } from "../util/canonical";
 import { STACK_NAMESPACE } from "./compose";
 
 /** A stack service as the Engine API lists it, narrowed to what AppStack reads. */
@@ -51,6 +52,52 @@ export async function serviceTasks(
   const filters: Record<string, string[]> = { service: [serviceId] };
   if (running) filters["desired-state"] = ["running"];
   return (await docker.listTasks({ filters })) as LiveTask[];
+}
+
+/**
+ * What identifies a task's spec: the API shows a service's template with defaults filled in
+ * that its tasks' copies lack, so only the fields a deploy changes are compared.
+ */
+function fingerprint(spec: unknown): unknown {
+  const t = (spec ?? {}) as {
+    ContainerSpec?: Record<string, unknown>;
+    Placement?: unknown;
+    Networks?: Array<{ Target: string }>;
+    ForceUpdate?: number;
+  };
+  const c = t.ContainerSpec ?? {};
+  const ids = (refs: unknown) =>
+    ((refs as Array<{ SecretID?: string; ConfigID?: string }>) ?? []).map(
+      (r) => r.SecretID ?? r.ConfigID,
+    );
+  return [
+    c.Image,
+    c.Command,
+    c.Args,
+    c.Env,
+    c.Labels,
+    ids(c.Secrets),
+    ids(c.Configs),
+    t.Placement,
+    (t.Networks ?? []).map((n) => n.Target),
+    t.ForceUpdate ?? 0,
+  ];
+}
+
+/**
+ * A service's running tasks: `current` of its current spec, `other` of a spec it is replacing
+ * (they run on during an update until Swarm stops them).
+ */
+export async function runningTasks(
+  docker: Dockerode,
+  svc: LiveService,
+): Promise<{ current: number; other: number }> {
+  const want = fingerprint(svc.Spec.TaskTemplate);
+  const running = (await serviceTasks(docker, svc.ID, true)).filter(
+    (t) => t.Status?.State === "running",
+  );
+  const current = running.filter((t) => deepEqual(fingerprint(t.Spec), want)).length;
+  return { current, other: running.length - current };
 }
 
 /** Creates the service, or updates it under its version index (re-read on a stale one). */

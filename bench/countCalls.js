@@ -1,0 +1,31 @@
+/**
+ * A counting proxy for the Docker Engine API: listens on a unix socket, forwards every request
+ * to the lab manager's socket, and appends "METHOD /path" to a log, one line per request, so
+ * the benchmark can count the calls (and the writes among them) a command makes.
+ *
+ *   node bench/countCalls.js <listen socket> <upstream socket> <log file>
+ */
+"use strict";
+const fs = require("fs");
+const http = require("http");
+
+const [listen, upstream, logFile] = process.argv.slice(2);
+if (!logFile) {
+  console.error("usage: node bench/countCalls.js <listen socket> <upstream socket> <log file>");
+  process.exit(2);
+}
+fs.rmSync(listen, { force: true });
+
+const server = http.createServer((req, res) => {
+  fs.appendFileSync(logFile, `${req.method} ${req.url.replace(/^\/v[\d.]+/, "")}\n`);
+  const out = http.request(
+    { socketPath: upstream, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode, answer.rawHeaders);
+      answer.pipe(res);
+    },
+  );
+  out.on("error", (err) => res.destroy(err));
+  req.pipe(out);
+});
+server.listen(listen, () => console.error(`countCalls: ${listen} -> ${upstream}, log ${logFile}`));
