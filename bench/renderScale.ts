@@ -53,8 +53,9 @@ const environments = parseTopology({
 
 function once(): number {
   const t0 = process.hrtime.bigint();
+  const liveConfig = parseCoreConfig(live, "live");
   const plan = planConfig({
-    live: parseCoreConfig(live, "live"),
+    live: liveConfig,
     stack: "lab",
     owners: {},
     environments,
@@ -64,7 +65,7 @@ function once(): number {
   });
   const errors = plan.problems.filter((p) => p.severity === "error");
   if (errors.length) throw new Error(errors.map((p) => p.message).join("\n"));
-  droppedComments(live, stringifyCoreConfig(plan.merged, live));
+  droppedComments(live, stringifyCoreConfig(plan.merged, live, liveConfig));
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 

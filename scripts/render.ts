@@ -18,8 +18,8 @@ import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
-import { readStackTopology } from "./lib/stackConfig";
-import { isLabStack, LAB_DOCKER_HOST, LAB_STACK, REPO } from "./lib/workspace";
+import { readStackDockerHost, readStackTopology } from "./lib/stackConfig";
+import { LAB_STACK, REPO } from "./lib/workspace";
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(
@@ -29,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
   );
   const stack = values.stack ?? LAB_STACK;
   const topology = readStackTopology(stack);
-  const host = process.env.DOCKER_HOST ?? (isLabStack(stack) ? LAB_DOCKER_HOST : undefined);
+  // As `pulumi` connects: the stack file's own host first, else the client bundle's DOCKER_HOST.
+  const host = readStackDockerHost(stack) ?? process.env.DOCKER_HOST;
   const envNames = topology.environments.map((e) => e.name);
 
   let live;

@@ -220,7 +220,10 @@ export function makeInterlockConfigProvider(
       });
       const problems = [...plan.problems];
       if (plan.template && !problems.some((p) => p.severity === "error")) {
-        const lost = droppedComments(live.text, stringifyCoreConfig(plan.merged, live.text));
+        const lost = droppedComments(
+          live.text,
+          stringifyCoreConfig(plan.merged, live.text, live.config),
+        );
         if (lost.length) {
           problems.push({
             severity: "warning",

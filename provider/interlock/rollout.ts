@@ -82,7 +82,7 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
       };
     }
     // A patch of the live text: what this stack does not own keeps its exact spelling.
-    const text = stringifyCoreConfig(desired, live.text);
+    const text = stringifyCoreConfig(desired, live.text, live.config);
     const existing = await listCoreConfigs(docker);
     const version = Math.max(live.version, ...existing.map((c) => c.version)) + 1;
     const name = `${CONFIG_PREFIX}${version}`;

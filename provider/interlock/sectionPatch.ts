@@ -14,7 +14,7 @@
  */
 import type * as TomlPatch from "@decimalturn/toml-patch";
 import type { CoreConfig } from "./schema";
-import { deepEqual, plainTree } from "../util/canonical";
+import { deepEqual } from "../util/canonical";
 
 /** The parts of toml-patch's syntax tree this module reads (top-level blocks). */
 interface Block {
@@ -34,15 +34,15 @@ interface Segment {
 
 type Toml = typeof TomlPatch;
 
-/** Undefined when the text cannot be patched section by section. */
+/** `live` is `base` parsed. Undefined when the text cannot be patched section by section. */
 export function patchBySection(
   t: Toml,
   doc: TomlPatch.TomlDocument,
+  live: CoreConfig,
   base: string,
   merged: CoreConfig,
   format: TomlPatch.TomlFormat,
 ): string | undefined {
-  const live = plainTree(doc.toJsObject) as CoreConfig;
   const blocks = doc.cst as unknown as Block[];
   if (!Array.isArray(blocks)) return undefined;
 

@@ -51,14 +51,20 @@ function formatOf(base: string): TomlPatch.TomlFormat {
 
 /**
  * Writes a core config as TOML. With `base` (the live text) only what differs from it is
- * rewritten; without, the whole config is written fresh.
+ * rewritten; without, the whole config is written fresh. `baseConfig`, the caller's
+ * `parseCoreConfig` of `base`, saves converting the text's syntax tree again.
  */
-export function stringifyCoreConfig(config: CoreConfig, base?: string): string {
+export function stringifyCoreConfig(
+  config: CoreConfig,
+  base?: string,
+  baseConfig?: CoreConfig,
+): string {
   const t = toml();
   if (base !== undefined) {
     const format = formatOf(base);
     const doc = new t.TomlDocument(base, PARSE);
-    return patchBySection(t, doc, base, config, format) ?? t.patch(base, config, format);
+    const live = baseConfig ?? (plainTree(doc.toJsObject) as CoreConfig);
+    return patchBySection(t, doc, live, base, config, format) ?? t.patch(base, config, format);
   }
   return t.stringify(config, FORMAT);
 }

@@ -19,10 +19,11 @@ export interface ValidationContext {
   nodes?: NodeView[];
 }
 
-/** A section's key, matched case-insensitively as Interlock's decoder does. */
+/** A section's key (a documented spelling), matched case-insensitively as Interlock's decoder does. */
 export function get(section: ExtensionSection, key: string): unknown {
   if (key in section) return section[key];
-  const match = Object.keys(section).find((k) => documentedKey(k, EXTENSION_KEYS) === key);
+  const lower = key.toLowerCase();
+  const match = Object.keys(section).find((k) => k.toLowerCase() === lower);
   return match === undefined ? undefined : section[match];
 }
 

@@ -5,12 +5,28 @@ import * as YAML from "yaml";
 import { parseTopology, Topology, CONFIG_NAMESPACE } from "../../provider/topology";
 import { REPO } from "./workspace";
 
-export function readStackTopology(stack: string): Topology {
+function readStackFile(stack: string): Record<string, unknown> {
   const file = path.join(REPO, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
-  const config =
+  return (
     ((YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> })
-      .config ?? {};
+      .config ?? {}
+  );
+}
+
+/**
+ * The Docker host the stack file names in plain text (the lab stacks name the lab's socket);
+ * undefined when it names none or keeps its connection as a secret (a client bundle), which
+ * only the engine can decrypt.
+ */
+export function readStackDockerHost(stack: string): string | undefined {
+  const docker = readStackFile(stack)[`${CONFIG_NAMESPACE}:docker`] as
+    { host?: unknown } | undefined;
+  return typeof docker?.host === "string" ? docker.host : undefined;
+}
+
+export function readStackTopology(stack: string): Topology {
+  const config = readStackFile(stack);
   return parseTopology({
     environments: config[`${CONFIG_NAMESPACE}:environments`],
     interlock: config[`${CONFIG_NAMESPACE}:interlock`],

@@ -89,12 +89,18 @@ describe("writing the merged config section by section", () => {
     merged.Extensions!.dev.Image = "c";
     const format = toml().TomlFormat.autoDetectFormat(dotted);
     const doc = (text: string) => new (toml().TomlDocument)(text);
-    assert.strictEqual(patchBySection(toml(), doc(dotted), dotted, merged, format), undefined);
+    assert.strictEqual(
+      patchBySection(toml(), doc(dotted), parseCoreConfig(dotted, "live"), dotted, merged, format),
+      undefined,
+    );
     assert.ok(deepEqual(parseCoreConfig(stringifyCoreConfig(merged, dotted), "out"), merged));
 
     const root = parseCoreConfig(UCP, "live");
     root.PollInterval = "5s";
-    assert.strictEqual(patchBySection(toml(), doc(UCP), UCP, root, format), undefined);
+    assert.strictEqual(
+      patchBySection(toml(), doc(UCP), parseCoreConfig(UCP, "live"), UCP, root, format),
+      undefined,
+    );
     assert.match(stringifyCoreConfig(root, UCP), /^PollInterval = "5s"$/m);
   });
 });
