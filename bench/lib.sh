@@ -1,10 +1,12 @@
 # Shared by bench/run.sh and bench/scale.sh (sourced): timing, medians and the counting proxy.
 
-# Seconds a command takes. A failed command fails the run: its time would mean nothing.
+# Seconds a command takes. A failed command fails the run (its time would mean nothing) and
+# shows the end of what it printed.
+BENCH_LOG="$(mktemp)"
 secs() {
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
+  "$@" >"$BENCH_LOG" 2>&1 || { echo "bench: $* failed:" >&2; tail -20 "$BENCH_LOG" >&2; return 1; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc
 }
@@ -18,7 +20,7 @@ CALLS="$(mktemp)"
 PROXY_PID=""
 start_count_proxy() {
   rm -f "$PROXY"
-  node bench/countCalls.js "$PROXY" /run/interlock-lab/m0.sock "$CALLS" 2>/dev/null &
+  node bench/countCalls.js "$PROXY" /run/interlock-lab/m0.sock "$CALLS" 2>>/tmp/countcalls.err &
   PROXY_PID=$!
   until [[ -S $PROXY ]]; do sleep 0.1; done
 }

@@ -41,8 +41,8 @@ stack_config() {
 
 printf '| environments (workers) | pulumi up, new stack | no-change preview (median of 3) | no-change drift (median of 3) |\n|---|---|---|---|\n'
 for n in "${sizes[@]}"; do
-  bash lab/lab up --workers "$n" >/dev/null
-  bash lab/lab baseline >/dev/null 2>&1
+  secs bash lab/lab up --workers "$n" >/dev/null
+  secs bash lab/lab baseline >/dev/null
   start_count_proxy
   stack_config "$n" >Pulumi.bench.yaml
   export PULUMI_BACKEND_URL="file://$(mktemp -d)"

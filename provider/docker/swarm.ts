@@ -77,6 +77,17 @@ export async function updateNodeLabels(
   }
 }
 
+/**
+ * A create call's options with the spec in the request body only. dockerode's create calls
+ * (`createConfig`, `createSecret`, `createNetwork`) copy every option into the query string as
+ * well: a config's or secret's Data would travel in the request line, where any proxy in front
+ * of the Engine API logs it, and a config of a few hundred KB would pass the Engine's 1 MiB
+ * header limit (HTTP 431). Updates pass `_query` (the version) and `_body` the same way.
+ */
+export function bodyOnly<T extends object>(spec: T): T {
+  return { _query: {}, _body: spec } as unknown as T;
+}
+
 /** Opens a Docker client for `conn` (see `connect` in ./connection). */
 export function connect(conn?: DockerConnection): Dockerode {
   return openDocker(conn);

@@ -8,7 +8,7 @@
 import type Dockerode from "dockerode";
 import { deepEqual, contentHash } from "../util/canonical";
 import { engineMessage, isConflict, isNotFound, isOutOfSequence } from "../docker/errors";
-import { VERSION_RETRIES } from "../docker/swarm";
+import { bodyOnly, VERSION_RETRIES } from "../docker/swarm";
 import {
   ConfigObject,
   ConfigRef,
@@ -88,15 +88,17 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
     const name = `${CONFIG_PREFIX}${version}`;
     let configId: string;
     try {
-      const created = (await docker.createConfig({
-        Name: name,
-        Labels: {
-          [LABEL_HASH]: contentHash(desired),
-          [LABEL_STACK]: opts.stack,
-          [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
-        },
-        Data: Buffer.from(text, "utf8").toString("base64"),
-      })) as { id?: string; ID?: string };
+      const created = (await docker.createConfig(
+        bodyOnly({
+          Name: name,
+          Labels: {
+            [LABEL_HASH]: contentHash(desired),
+            [LABEL_STACK]: opts.stack,
+            [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
+          },
+          Data: Buffer.from(text, "utf8").toString("base64"),
+        }),
+      )) as { id?: string; ID?: string };
       configId = (created.id ?? created.ID)!;
     } catch (err) {
       // Another writer took this number first: start again from what is live now.

@@ -5,6 +5,7 @@
  */
 import type Dockerode from "dockerode";
 import { isConflict } from "../docker/errors";
+import { bodyOnly } from "../docker/swarm";
 import { readConfigObject } from "./live";
 import { Template } from "./render";
 import { ExtensionSection } from "./schema";
@@ -55,13 +56,16 @@ export async function saveTemplate(
   source: string,
 ): Promise<void> {
   try {
-    await docker.createConfig({
-      Name: templateConfigName(section),
-      Labels: { [LABEL_TEMPLATE_SOURCE]: source },
-      Data: Buffer.from(stringifyCoreConfig({ Extensions: { [section]: value } }), "utf8").toString(
-        "base64",
-      ),
-    });
+    await docker.createConfig(
+      bodyOnly({
+        Name: templateConfigName(section),
+        Labels: { [LABEL_TEMPLATE_SOURCE]: source },
+        Data: Buffer.from(
+          stringifyCoreConfig({ Extensions: { [section]: value } }),
+          "utf8",
+        ).toString("base64"),
+      }),
+    );
   } catch (err) {
     if (!isConflict(err)) throw err;
   }

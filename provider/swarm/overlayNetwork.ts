@@ -121,14 +121,16 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
 
   async create(inputs) {
     const docker = swarm.connect(inputs.connection);
-    const created = (await docker.createNetwork({
-      Name: inputs.name,
-      Driver: inputs.driver ?? "overlay",
-      Attachable: inputs.attachable ?? true,
-      Labels: inputs.labels ?? {},
-      Options: inputs.options ?? {},
-      CheckDuplicate: true,
-    })) as unknown as { id: string };
+    const created = (await docker.createNetwork(
+      swarm.bodyOnly({
+        Name: inputs.name,
+        Driver: inputs.driver ?? "overlay",
+        Attachable: inputs.attachable ?? true,
+        Labels: inputs.labels ?? {},
+        Options: inputs.options ?? {},
+        CheckDuplicate: true,
+      }),
+    )) as unknown as { id: string };
     return { id: inputs.name, outs: { ...inputs, networkId: created.id } };
   },
 

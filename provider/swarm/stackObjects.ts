@@ -6,7 +6,7 @@
  */
 import type Dockerode from "dockerode";
 import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
-import { VERSION_RETRIES } from "../docker/swarm";
+import { bodyOnly, VERSION_RETRIES } from "../docker/swarm";
 import { deepEqual } from "../util/canonical";
 import { STACK_NAMESPACE } from "./compose";
 
@@ -166,11 +166,9 @@ export async function ensureNetwork(
 ): Promise<string> {
   const existing = await findByName(docker, "network", name);
   if (existing) return existing;
-  const created = (await docker.createNetwork({
-    Name: name,
-    CheckDuplicate: true,
-    ...spec,
-  })) as unknown as { id: string };
+  const created = (await docker.createNetwork(
+    bodyOnly({ Name: name, CheckDuplicate: true, ...spec }),
+  )) as unknown as { id: string };
   return created.id;
 }
 
@@ -184,7 +182,7 @@ export async function ensureData(
 ): Promise<string> {
   const existing = await findByName(docker, kind, name);
   if (existing) return existing;
-  const spec = { Name: name, Labels: labels, Data: Buffer.from(data).toString("base64") };
+  const spec = bodyOnly({ Name: name, Labels: labels, Data: Buffer.from(data).toString("base64") });
   const created = (kind === "secret"
     ? await docker.createSecret(spec)
     : await docker.createConfig(spec)) as unknown as { id: string };
