@@ -19,7 +19,8 @@ fs.rmSync(listen, { force: true });
 // Docker's Engine API accepts request headers up to 1 MiB; Node's default is 16 KiB.
 const server = http.createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
   const size = req.rawHeaders.reduce((n, h) => n + h.length + 2, req.url.length);
-  if (size > 8192) console.error(`countCalls: ${req.method} ${req.url.slice(0, 80)} headers ${size} B`);
+  if (size > 8192)
+    console.error(`countCalls: ${req.method} ${req.url.slice(0, 80)} headers ${size} B`);
   fs.appendFileSync(logFile, `${req.method} ${req.url.replace(/^\/v[\d.]+/, "")}\n`);
   const out = http.request(
     { socketPath: upstream, method: req.method, path: req.url, headers: req.headers },
