@@ -58,4 +58,10 @@ for n in "${sizes[@]}"; do
   stop_count_proxy
   printf '| %d | %.1f s (%s) | %.1f s (%s) | %.1f s (%s) |\n' "$n" "$up" "$up_calls" \
     "$preview" "$preview_calls" "$drift" "$drift_calls"
+  first_drift=${first_drift:-$drift}
+  last_drift=$drift
 done
+ratio=$(echo "scale=2; $last_drift / $first_drift" | bc)
+verdict="met"
+(($(echo "$ratio <= 2" | bc))) || verdict="NOT met"
+printf '\ndrift of %d environments / drift of %d: %s (goal <= 2): %s\n' "${sizes[-1]}" "${sizes[0]}" "$ratio" "$verdict"
