@@ -61,9 +61,9 @@ export function patchBySection(
   );
   if (!changed.size) return base;
 
-  const segments = splitSections(base, blocks, changed);
-  if (!segments || ![...changed].every((name) => contiguous(segments, name))) return undefined;
   const lines = base.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const segments = splitSections(lines, blocks, changed);
+  if (!segments || ![...changed].every((name) => contiguous(segments, name))) return undefined;
   const text = (ss: Segment[]) => ss.map((s) => lines.slice(s.start, s.end).join("")).join("");
 
   let out = "";
@@ -105,9 +105,12 @@ function contiguous(segments: Segment[], name: string): boolean {
   return at.every((i, k) => k === 0 || i === at[k - 1] + 1);
 }
 
-/** Splits the text at table headers; undefined if a changed section is not made of tables. */
-function splitSections(base: string, blocks: Block[], changed: Set<string>): Segment[] | undefined {
-  const lines = base.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+/** Splits the text's lines at table headers; undefined if a changed section is not made of tables. */
+function splitSections(
+  lines: string[],
+  blocks: Block[],
+  changed: Set<string>,
+): Segment[] | undefined {
   const segments: Segment[] = [];
   // The last line a block's content reaches: its items without trailing comments.
   let floor = -1;
