@@ -14,13 +14,14 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Every Docker call a benchmarked command makes goes through bench/countCalls.js at $PROXY;
 # a stack benchmarked this way names $PROXY in its config from its first up, so its state holds
-# one connection throughout and a no-change up stays one.
+# one connection throughout and a no-change up stays one. The proxy's own messages (requests
+# with oversized headers) go to $CALLS.err.
 PROXY=/run/interlock-lab/bench-count.sock
 CALLS="$(mktemp)"
 PROXY_PID=""
 start_count_proxy() {
   rm -f "$PROXY"
-  node bench/countCalls.js "$PROXY" /run/interlock-lab/m0.sock "$CALLS" 2>>/tmp/countcalls.err &
+  node bench/countCalls.js "$PROXY" /run/interlock-lab/m0.sock "$CALLS" 2>>"$CALLS.err" &
   PROXY_PID=$!
   until [[ -S $PROXY ]]; do sleep 0.1; done
 }
