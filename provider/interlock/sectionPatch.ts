@@ -16,14 +16,6 @@ import type * as TomlPatch from "@decimalturn/toml-patch";
 import type { CoreConfig } from "./schema";
 import { deepEqual } from "../util/canonical";
 
-/** The parts of toml-patch's syntax tree this module reads (top-level blocks). */
-interface Block {
-  type: string;
-  loc: { start: { line: number }; end: { line: number } };
-  key?: { item?: { value: string[] }; value?: string[] };
-  items?: Block[];
-}
-
 interface Segment {
   /** First and one-past-last line index (0-based). */
   start: number;
@@ -34,18 +26,20 @@ interface Segment {
 
 type Toml = typeof TomlPatch;
 
-/** `live` is `base` parsed. Undefined when the text cannot be patched section by section. */
+/**
+ * `live` is `base` read by `read`. Undefined when the text cannot be patched section by
+ * section: the result is read back and must be `merged`, so a split the line scan got wrong
+ * (a header-like line inside a multi-line string, a section as dotted keys or an inline
+ * table) falls back to the whole-document patch instead of writing a wrong config.
+ */
 export function patchBySection(
   t: Toml,
-  doc: TomlPatch.TomlDocument,
+  read: (text: string) => CoreConfig,
   live: CoreConfig,
   base: string,
   merged: CoreConfig,
   format: TomlPatch.TomlFormat,
 ): string | undefined {
-  const blocks = doc.cst as unknown as Block[];
-  if (!Array.isArray(blocks)) return undefined;
-
   const rootKeys = new Set([...Object.keys(live), ...Object.keys(merged)]);
   rootKeys.delete("Extensions");
   for (const key of rootKeys) {
@@ -62,10 +56,28 @@ export function patchBySection(
   if (!changed.size) return base;
 
   const lines = base.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-  const segments = splitSections(lines, blocks, changed);
-  if (!segments || ![...changed].every((name) => contiguous(segments, name))) return undefined;
-  const text = (ss: Segment[]) => ss.map((s) => lines.slice(s.start, s.end).join("")).join("");
+  const segments = splitSections(lines);
+  if (![...changed].every((name) => contiguous(segments, name))) return undefined;
+  try {
+    const out = splice(t, lines, segments, changed, before, after, format);
+    return deepEqual(read(out), merged) ? out : undefined;
+  } catch {
+    // A wrong cut can leave a section's text unreadable to the patch or the reader.
+    return undefined;
+  }
+}
 
+/** The live lines with each changed section patched on its own text, added ones at the end. */
+function splice(
+  t: Toml,
+  lines: string[],
+  segments: Segment[],
+  changed: Set<string>,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  format: TomlPatch.TomlFormat,
+): string {
+  const text = (ss: Segment[]) => ss.map((s) => lines.slice(s.start, s.end).join("")).join("");
   let out = "";
   const written = new Set<string>();
   for (const segment of segments) {
@@ -81,19 +93,22 @@ export function patchBySection(
     const patched = t.patch(own, { Extensions: { [name]: after[name] } }, format);
     out += patched.replace(/\s*$/, own.match(/\s*$/)![0]);
   }
-  const added = Object.keys(after).filter((name) => changed.has(name) && !(name in before));
-  if (added.length) {
-    // One stringify per section keeps each section's tables together; without the
-    // `[Extensions]` header stringify writes first.
-    const fresh = added.map((name) =>
-      t
-        .stringify({ Extensions: { [name]: after[name] } }, format)
-        .replace(/^\s*\[Extensions\][ \t]*\r?\n(\s*\r?\n)*/, ""),
-    );
-    const nl = format.newLine;
-    out = out.replace(/(\r?\n)*$/, "") + nl + nl + fresh.join(nl);
-  }
-  return out;
+  const added = Object.keys(after).filter(
+    (name) => changed.has(name) && !(name in before) && !written.has(name),
+  );
+  if (!added.length) return out;
+  // One stringify per section keeps each section's tables together; without the
+  // `[Extensions]` header stringify writes first.
+  const fresh = added.map((name) =>
+    t
+      .stringify({ Extensions: { [name]: after[name] } }, format)
+      .replace(/^\s*\[Extensions\][ \t]*\r?\n(\s*\r?\n)*/, ""),
+  );
+  const nl = format.newLine;
+  let end = out.length;
+  while (end > 0 && (out[end - 1] === "\n" || out[end - 1] === "\r")) end--;
+  // Sliced, not replaced by /(\r?\n)*$/: that regex tries every position of megabytes.
+  return out.slice(0, end) + nl + nl + fresh.join(nl);
 }
 
 /**
@@ -105,38 +120,49 @@ function contiguous(segments: Segment[], name: string): boolean {
   return at.every((i, k) => k === 0 || i === at[k - 1] + 1);
 }
 
-/** Splits the text's lines at table headers; undefined if a changed section is not made of tables. */
-function splitSections(
-  lines: string[],
-  blocks: Block[],
-  changed: Set<string>,
-): Segment[] | undefined {
-  const segments: Segment[] = [];
-  // The last line a block's content reaches: its items without trailing comments.
-  let floor = -1;
-  for (const block of blocks) {
-    const path = block.key?.item?.value ?? block.key?.value ?? [];
-    if (block.type === "KeyValue") {
-      if (path[0] === "Extensions") return undefined;
-    } else if (block.type === "Table" || block.type === "TableArray") {
-      if (path.length === 1 && path[0] === "Extensions") {
-        for (const item of block.items ?? []) {
-          const keyPath = item.key?.value ?? item.key?.item?.value ?? [];
-          if (item.type === "KeyValue" && changed.has(keyPath[0])) return undefined;
-        }
-      }
-      let start = block.loc.start.line - 1;
-      while (start - 1 > floor && /^\s*#/.test(lines[start - 1])) start--;
-      const section = path[0] === "Extensions" && path.length > 1 ? path[1] : undefined;
-      if (!segments.length && start > 0) segments.push({ start: 0, end: start });
-      if (segments.length) segments[segments.length - 1].end = start;
-      segments.push({ start, end: lines.length, section });
+/** A table or array-of-tables header line: `[a.b]`, `[[ a . "b" ]]  # comment`. */
+const HEADER = /^[ \t]*\[\[?[ \t]*([^[\]#\r\n]*?)[ \t]*\]\]?[ \t]*(#.*)?\r?\n?$/;
+/** One key of a header's dotted path: bare, "basic" or 'literal', and what follows it. */
+const KEY = /^[ \t]*(?:([A-Za-z0-9_-]+)|"((?:[^"\\]|\\.)*)"|'([^']*)')[ \t]*(\.|$)/;
+
+/** A header's key path, or undefined when it is not one this scan can read. */
+function headerPath(line: string): string[] | undefined {
+  const m = HEADER.exec(line);
+  if (!m) return undefined;
+  const path: string[] = [];
+  let rest = m[1];
+  while (rest) {
+    const k = KEY.exec(rest);
+    if (!k) return undefined;
+    try {
+      path.push(k[1] ?? (k[2] !== undefined ? (JSON.parse(`"${k[2]}"`) as string) : k[3]));
+    } catch {
+      return undefined;
     }
-    const content = (block.items ?? []).filter((i) => i.type !== "Comment");
-    const last = content.length ? content[content.length - 1] : block;
-    floor = Math.max(floor, (block.items?.length ? last.loc.end.line : block.loc.start.line) - 1);
-    if (block.type === "KeyValue" || block.type === "Comment") floor = block.loc.end.line - 1;
+    rest = rest.slice(k[0].length);
+    if (!k[4] && rest) return undefined;
   }
+  return path.length ? path : undefined;
+}
+
+/**
+ * Splits the text's lines at table headers. A section's text starts at the comment lines
+ * directly above its first header, so a comment heading a section stays with it.
+ */
+function splitSections(lines: string[]): Segment[] {
+  const segments: Segment[] = [];
+  lines.forEach((line, i) => {
+    if (line.trimStart()[0] !== "[") return;
+    const path = headerPath(line);
+    if (!path) return;
+    const floor = segments.length ? segments[segments.length - 1].start : 0;
+    let start = i;
+    while (start - 1 >= floor && /^\s*#/.test(lines[start - 1])) start--;
+    const section = path[0] === "Extensions" && path.length > 1 ? path[1] : undefined;
+    if (!segments.length && start > 0) segments.push({ start: 0, end: start });
+    if (segments.length) segments[segments.length - 1].end = start;
+    segments.push({ start, end: lines.length, section });
+  });
   if (!segments.length) segments.push({ start: 0, end: lines.length });
   return segments;
 }

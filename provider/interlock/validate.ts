@@ -23,8 +23,10 @@ export interface ValidationContext {
 export function get(section: ExtensionSection, key: string): unknown {
   if (key in section) return section[key];
   const lower = key.toLowerCase();
-  const match = Object.keys(section).find((k) => k.toLowerCase() === lower);
-  return match === undefined ? undefined : section[match];
+  for (const k in section) {
+    if (k.length === key.length && k.toLowerCase() === lower) return section[k];
+  }
+  return undefined;
 }
 
 /** Where a section's key is set: its origin for owned sections, else the live section. */
@@ -53,6 +55,23 @@ function modeOf(s: ExtensionSection): string {
 function constraintsOf(s: ExtensionSection, key: string): string[] {
   const list = get(s, key);
   return Array.isArray(list) ? list.map(String) : [];
+}
+
+/**
+ * Index pairs (i < j, in order) of sections publishing a common port: only these can clash,
+ * and a config with thousands of sections has millions of pairs.
+ */
+function pairsSharingAPort(ports: number[][]): Array<[number, number]> {
+  const byPort = new Map<number, number[]>();
+  ports.forEach((list, i) => {
+    for (const p of new Set(list)) byPort.set(p, [...(byPort.get(p) ?? []), i]);
+  });
+  const pairs = new Map<string, [number, number]>();
+  for (const at of byPort.values()) {
+    for (let x = 0; x < at.length; x++)
+      for (let y = x + 1; y < at.length; y++) pairs.set(`${at[x]},${at[y]}`, [at[x], at[y]]);
+  }
+  return [...pairs.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
 /** Nodes a section's proxies may be scheduled on. */
@@ -183,42 +202,38 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
   const eligible = new Map<string, NodeView[]>();
   if (ctx.nodes) for (const [name, s] of sections) eligible.set(name, eligibleNodes(s, ctx.nodes));
 
-  for (let i = 0; i < sections.length; i++) {
-    for (let j = i + 1; j < sections.length; j++) {
-      const [a, sa] = sections[i];
-      const [b, sb] = sections[j];
-      const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
-      const firstSection = first === a ? sa : sb;
-      const involved = isOwned(a, ctx) || isOwned(b, ctx);
-      const shared = portsOf(sa).find((p) => portsOf(sb).includes(p));
-      if (shared === undefined) continue;
-      const key =
-        get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
-      if (modeOf(sa) !== "host" || modeOf(sb) !== "host") {
-        problems.push(
-          problem(
-            involved,
-            `${fieldName(first, key, ctx)}: port ${shared} is also published by [Extensions.${other}], and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
-          ),
-        );
-        continue;
-      }
-      // Host mode: the same port is fine on different nodes, a clash where both may run.
-      const overlap = (eligible.get(a) ?? []).filter((n) =>
-        (eligible.get(b) ?? []).some((m) => m.id === n.id),
+  for (const [i, j] of pairsSharingAPort(sections.map(([, s]) => portsOf(s)))) {
+    const [a, sa] = sections[i];
+    const [b, sb] = sections[j];
+    const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
+    const firstSection = first === a ? sa : sb;
+    const involved = isOwned(a, ctx) || isOwned(b, ctx);
+    const shared = portsOf(sa).find((p) => portsOf(sb).includes(p));
+    if (shared === undefined) continue;
+    const key =
+      get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
+    if (modeOf(sa) !== "host" || modeOf(sb) !== "host") {
+      problems.push(
+        problem(
+          involved,
+          `${fieldName(first, key, ctx)}: port ${shared} is also published by [Extensions.${other}], and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
+        ),
       );
-      if (overlap.length) {
-        problems.push(
-          problem(
-            involved,
-            `${fieldName(first, key, ctx)}: host-mode clusters ${first} and ${other} both publish port ${shared} and can both place proxies on ${overlap
-              .map((n) => n.hostname)
-              .join(
-                ", ",
-              )}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
-          ),
-        );
-      }
+      continue;
+    }
+    // Host mode: the same port is fine on different nodes, a clash where both may run.
+    const overlap = (eligible.get(a) ?? []).filter((n) =>
+      (eligible.get(b) ?? []).some((m) => m.id === n.id),
+    );
+    if (overlap.length) {
+      problems.push(
+        problem(
+          involved,
+          `${fieldName(first, key, ctx)}: host-mode clusters ${first} and ${other} both publish port ${shared} and can both place proxies on ${overlap
+            .map((n) => n.hostname)
+            .join(", ")}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
+        ),
+      );
     }
   }
 

@@ -13,11 +13,16 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A datetime's TOML text: smol-toml's dates write their own kind (local date, time, offset). */
+function dateText(d: Date): string {
+  return Number.isNaN(d.getTime()) ? String(d) : d.toISOString();
+}
+
 /** A TOML value that JSON cannot carry: written as a tagged string for comparison only. */
 function tag(value: unknown): unknown {
   if (typeof value === "bigint") return `bigint:${value}`;
   if (typeof value === "number" && !Number.isFinite(value)) return `float:${value}`;
-  if (value instanceof Date) return `${value.constructor.name}:${String(value)}`;
+  if (value instanceof Date) return `${value.constructor.name}:${dateText(value)}`;
   return value;
 }
 
@@ -39,9 +44,23 @@ function sortKeys(value: unknown): unknown {
   return tag(value);
 }
 
-/** Equality of trees, independent of key order. */
+/**
+ * Equality of trees, independent of key order; what `stableStringify` makes equal, walked
+ * without writing the text (a shared config's tree is megabytes).
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => deepEqual(v ?? null, b[i] ?? null));
+  }
+  if (isPlainObject(a) || isPlainObject(b)) {
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+    if (keys.length !== Object.keys(b).filter((k) => b[k] !== undefined).length) return false;
+    return keys.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
+  }
+  return tag(a) === tag(b);
 }
 
 /** SHA-256 of a string, or of a tree's canonical form. */
@@ -101,6 +120,7 @@ export function jsonSafe<T>(value: T): T {
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v);
     return out as T;
   }
+  if (value instanceof Date) return dateText(value) as T;
   if (nonJsonPath(value)) return String(value) as T;
   return value;
 }

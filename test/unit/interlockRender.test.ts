@@ -175,7 +175,7 @@ describe("render: UCP default config into the blog's three service clusters", ()
           'ListenAddr = ":8080"\n[Extensions.default\nImage = "x"\n',
           "com.docker.ucp.interlock.conf-3",
         ),
-      /com\.docker\.ucp\.interlock\.conf-3 is not valid TOML at line 3, column 1: Table header must be single-line/,
+      /com\.docker\.ucp\.interlock\.conf-3 is not valid TOML at line 2, column 20: illegal character in key/,
     );
   });
 });

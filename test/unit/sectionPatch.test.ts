@@ -84,13 +84,13 @@ describe("writing the merged config section by section", () => {
   });
 
   it("falls back to patching the whole document when a changed section is dotted keys or a change is outside Extensions", () => {
+    const read = (t: string) => parseCoreConfig(t, "out");
     const dotted = '[Extensions]\n  dev.Image = "a"\n[Extensions.blue]\n  Image = "b"\n';
     const merged = parseCoreConfig(dotted, "live");
     merged.Extensions!.dev.Image = "c";
     const format = toml().TomlFormat.autoDetectFormat(dotted);
-    const doc = (text: string) => new (toml().TomlDocument)(text);
     assert.strictEqual(
-      patchBySection(toml(), doc(dotted), parseCoreConfig(dotted, "live"), dotted, merged, format),
+      patchBySection(toml(), read, parseCoreConfig(dotted, "live"), dotted, merged, format),
       undefined,
     );
     assert.ok(deepEqual(parseCoreConfig(stringifyCoreConfig(merged, dotted), "out"), merged));
@@ -98,9 +98,64 @@ describe("writing the merged config section by section", () => {
     const root = parseCoreConfig(UCP, "live");
     root.PollInterval = "5s";
     assert.strictEqual(
-      patchBySection(toml(), doc(UCP), parseCoreConfig(UCP, "live"), UCP, root, format),
+      patchBySection(toml(), read, parseCoreConfig(UCP, "live"), UCP, root, format),
       undefined,
     );
     assert.match(stringifyCoreConfig(root, UCP), /^PollInterval = "5s"$/m);
+  });
+
+  it("a header-like line inside another team's multi-line string is not taken for a section", () => {
+    // The line scan splits at "[Extensions.dev]" inside blue's Notes; the result must
+    // still read back as the merged config, so the write falls back rather than cut Notes.
+    const live =
+      '[Extensions]\n[Extensions.blue]\n  Image = "b"\n  Notes = """\n[Extensions.dev]\n"""\n' +
+      '[Extensions.dev]\n  Image = "a"\n';
+    const merged = parseCoreConfig(live, "live");
+    merged.Extensions!.dev.Image = "c";
+    const read = (t: string) => parseCoreConfig(t, "out");
+    const format = toml().TomlFormat.autoDetectFormat(live);
+    assert.strictEqual(
+      patchBySection(toml(), read, parseCoreConfig(live, "live"), live, merged, format),
+      undefined,
+    );
+    const { out } = write(live, (c) => {
+      c.Extensions!.dev.Image = "c";
+      return c;
+    });
+    assert.ok(out.includes('  Notes = """\n[Extensions.dev]\n"""\n'), out);
+  });
+
+  it("a section written as an inline table is rewritten as a whole-document patch", () => {
+    const live =
+      '[Extensions]\n  dev = { Image = "a", PublishedPort = 8082 }\n[Extensions.blue]\n  Image = "b"\n';
+    const { out } = write(live, (c) => {
+      c.Extensions!.dev.PublishedPort = 9082;
+      return c;
+    });
+    assert.ok(out.includes('[Extensions.blue]\n  Image = "b"\n'), out);
+  });
+
+  it("quoted and spaced header keys are sections like bare ones", () => {
+    const live =
+      '[ Extensions . "dev" ]\n  Image = "a"\n# Team Blue\n[Extensions.\'blue\']  # theirs\n  Image = "b"\n';
+    const { out } = write(live, (c) => {
+      c.Extensions!.dev.Image = "c";
+      return c;
+    });
+    assert.ok(out.endsWith("# Team Blue\n[Extensions.'blue']  # theirs\n  Image = \"b\"\n"), out);
+    assert.match(out, /Image = "c"/);
+    const merged = parseCoreConfig(live, "live");
+    merged.Extensions!.dev.Image = "c";
+    const read = (t: string) => parseCoreConfig(t, "out");
+    const format = toml().TomlFormat.autoDetectFormat(live);
+    const bySection = patchBySection(
+      toml(),
+      read,
+      parseCoreConfig(live, "live"),
+      live,
+      merged,
+      format,
+    );
+    assert.strictEqual(bySection, out, "written section by section, not as a whole-document patch");
   });
 });
