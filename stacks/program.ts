@@ -3,9 +3,14 @@
  * and the AWS edge when the stack configures one. A function, so the unit tests can run it
  * under Pulumi's mocks; stacks/index.ts runs it for the engine.
  */
-import * as pulumi from "@pulumi/pulumi";
-// Module by module rather than from ../provider: the AWS edge (and @pulumi/aws, a tenth of a
-// second to load) is loaded only by a stack that configures one.
+// Pulumi's modules one by one: its index also loads the closure serializer, the TypeScript
+// compiler and the Automation API (~0.3 s of every program run), which the program does not
+// use (provider/util/dynamicResource.ts). Likewise ../provider module by module: the AWS edge
+// (and @pulumi/aws, a tenth of a second to load) is loaded only by a stack that configures one.
+import { Config } from "@pulumi/pulumi/config";
+import { RunError } from "@pulumi/pulumi/errors";
+import * as log from "@pulumi/pulumi/log";
+import { getStack } from "@pulumi/pulumi/metadata";
 import {
   CONFIG_NAMESPACE,
   parseTopology,
@@ -29,15 +34,15 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
     return await program();
   } catch (err) {
     if (!(err instanceof TopologyError)) throw err;
-    await Promise.all(err.problems.map((problem) => pulumi.log.error(problem)));
-    throw new pulumi.RunError(
+    await Promise.all(err.problems.map((problem) => log.error(problem)));
+    throw new RunError(
       `the stack config has ${err.problems.length} problem(s), listed above; nothing was changed`,
     );
   }
 }
 
 async function program(): Promise<Record<string, unknown>> {
-  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const config = new Config(CONFIG_NAMESPACE);
   const topology = parseTopology({
     environments: config.getObject("environments"),
     interlock: config.getObject("interlock"),
@@ -69,7 +74,7 @@ async function program(): Promise<Record<string, unknown>> {
   const interlock = new InterlockConfig(
     "interlock",
     {
-      stack: pulumi.getStack(),
+      stack: getStack(),
       environments: topology.environments,
       settings: topology.interlock,
       connection: docker,
@@ -82,7 +87,7 @@ async function program(): Promise<Record<string, unknown>> {
     ? new (await import("../provider/aws/ingressEdge")).IngressEdge("edge", {
         environments: topology.environments,
         settings: awsSettings,
-        stack: pulumi.getStack(),
+        stack: getStack(),
       })
     : undefined;
 

@@ -17,7 +17,8 @@
  * - delete: a new version without the owned sections (the template section is put back
  *           when nothing else would be left).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../util/dynamicResource";
 import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
@@ -325,7 +326,7 @@ export function makeInterlockConfigProvider(
 export const interlockConfigProvider = makeInterlockConfigProvider(engineWarn);
 
 /** The service-cluster sections of the Interlock config that one stack owns. */
-export class InterlockConfig extends pulumi.dynamic.Resource {
+export class InterlockConfig extends DynamicResource {
   declare public readonly sections: pulumi.Output<Record<string, ExtensionSection>>;
   declare public readonly configName: pulumi.Output<string>;
   declare public readonly configVersion: pulumi.Output<number>;

@@ -13,7 +13,8 @@
  * Secret values (TLS material for com.docker.lb.ssl_cert/ssl_key) are Pulumi secrets and
  * become Docker secrets; a change of them replaces the stack.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
 import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
@@ -352,7 +353,7 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
 };
 
 /** A Swarm stack from a Compose file, routed through an Interlock service cluster. */
-export class AppStack extends pulumi.dynamic.Resource {
+export class AppStack extends DynamicResource {
   declare public readonly services: pulumi.Output<Record<string, ServiceSummary>>;
 
   constructor(name: string, args: AppStackArgs, opts?: pulumi.CustomResourceOptions) {

@@ -11,7 +11,8 @@
  * - replace: when `node` changes.
  * Import: `{ import: "<hostname or node id>#<key>,<key>" }`.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../util/dynamicResource";
 import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
@@ -201,7 +202,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
 };
 
 /** Labels owned by this stack on one Swarm node. */
-export class NodeLabels extends pulumi.dynamic.Resource {
+export class NodeLabels extends DynamicResource {
   declare public readonly nodeId: pulumi.Output<string>;
   declare public readonly hostname: pulumi.Output<string>;
   declare public readonly labels: pulumi.Output<Record<string, string>>;

@@ -8,7 +8,8 @@
  * - delete: waits (bounded) for Interlock to detach its proxies, then names the services and
  *   containers still using the network instead of returning a raw API error.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
 import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
@@ -211,7 +212,7 @@ async function nameFreed(docker: Dockerode, name: string, deadline: number): Pro
 }
 
 /** An overlay network for applications behind the ingress. */
-export class OverlayNetwork extends pulumi.dynamic.Resource {
+export class OverlayNetwork extends DynamicResource {
   declare public readonly networkId: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
 
