@@ -50,6 +50,8 @@ ansible=$(for _ in 1 2 3 4 5; do secs ansible-playbook --check -e "interlock_con
 ansible_calls=$(counted 5)
 drift=$(for _ in 1 2 3 4 5; do secs node scripts/prebuilt.js scripts/drift --stack lab; done | median)
 drift_calls=$(counted 5)
+drift_engine=$(for _ in 1 2 3 4 5; do secs node scripts/prebuilt.js scripts/drift --stack lab --engine; done | median)
+drift_engine_calls=$(counted 5)
 preview=$(for _ in 1 2 3 4 5; do secs pulumi preview "${stack[@]}" --expect-no-changes; done | median)
 preview_calls=$(counted 5)
 pulumi destroy "${stack[@]}" --yes >/dev/null 2>&1
@@ -64,6 +66,7 @@ printf '| pulumi up of a new lab stack, same end state (%sx the CLI steps; %s) |
 printf '| pulumi up with no changes (%s) | %.1f |\n' "$noop_calls" "$noop"
 printf '| Ansible community.docker check mode, same reads (median of 5; %s per run) | %.1f |\n' "$ansible_calls" "$ansible"
 printf '| npm run drift, no changes (median of 5; %sx Ansible; %s per run) | %.1f |\n' "$(ratio "$drift" "$ansible")" "$drift_calls" "$drift"
+printf '| npm run drift -- --engine, no changes (median of 5; %sx Ansible; %s per run) | %.1f |\n' "$(ratio "$drift_engine" "$ansible")" "$drift_engine_calls" "$drift_engine"
 printf '| pulumi preview, no changes (median of 5; %sx Ansible; %s per run) | %.1f |\n' "$(ratio "$preview" "$ansible")" "$preview_calls" "$preview"
 check200=$(npx ts-node --transpile-only bench/renderScale.ts 200 | awk '{print $2}')
 check2000=$(npx ts-node --transpile-only bench/renderScale.ts 2000 | awk '{print $2}')

@@ -1,8 +1,10 @@
 /**
- * npm run drift -- [--stack NAME] [--json]
+ * npm run drift -- [--stack NAME] [--json] [--engine]
  *
- * For scheduled runs: refreshes against the live cluster without changing anything and
- * reports every drifted resource and property. Exit 0 clean, 1 drift, 2 could not check.
+ * For scheduled runs: reads the live cluster against the stack's state without changing
+ * anything and reports every drifted resource and property. Exit 0 clean, 1 drift, 2 could
+ * not check. `--engine` refreshes through the Pulumi engine even when the stack's resources
+ * can be read directly (same report, slower).
  */
 import { checkDrift, DriftReport, EXIT } from "./lib/drift";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
@@ -29,18 +31,22 @@ export function formatReport(r: DriftReport): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(
     argv,
-    { stack: { type: "string" }, json: { type: "boolean" } },
-    "npm run drift -- [--stack NAME] [--json]",
+    { stack: { type: "string" }, json: { type: "boolean" }, engine: { type: "boolean" } },
+    "npm run drift -- [--stack NAME] [--json] [--engine]",
   );
   if (positionals.length)
     throw new UsageError(
-      `unexpected ${positionals.join(" ")}\nusage: npm run drift -- [--stack NAME] [--json]`,
+      `unexpected ${positionals.join(" ")}\nusage: npm run drift -- [--stack NAME] [--json] [--engine]`,
     );
   const stack = values.stack ?? LAB_STACK;
   const json = Boolean(values.json);
-  const report = await checkDrift(stack, (line) => {
-    if (!json) console.error(line);
-  });
+  const report = await checkDrift(
+    stack,
+    (line) => {
+      if (!json) console.error(line);
+    },
+    { engine: Boolean(values.engine) },
+  );
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
   return EXIT[report.status];
 }

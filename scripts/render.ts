@@ -18,7 +18,7 @@ import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
-import { readStackDockerHost, readStackTopology } from "./lib/stackConfig";
+import { readStackSettings } from "./lib/stackConfig";
 import { LAB_STACK, REPO } from "./lib/workspace";
 
 async function main(argv: string[]): Promise<number> {
@@ -28,9 +28,9 @@ async function main(argv: string[]): Promise<number> {
     "npm run render -- [--stack NAME] [--offline]",
   );
   const stack = values.stack ?? LAB_STACK;
-  const topology = readStackTopology(stack);
+  const { topology, dockerHost } = readStackSettings(stack);
   // As `pulumi` connects: the stack file's own host first, else the client bundle's DOCKER_HOST.
-  const host = readStackDockerHost(stack) ?? process.env.DOCKER_HOST;
+  const host = dockerHost ?? process.env.DOCKER_HOST;
   const envNames = topology.environments.map((e) => e.name);
 
   let live;
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     nodes,
   });
   const toml = live
-    ? stringifyCoreConfig(plan.merged, live.text)
+    ? stringifyCoreConfig(plan.merged, live.text, live.config)
     : stringifyCoreConfig(plan.merged);
   console.log(`# interlock-ingress render: stack ${stack}; sections ${envNames.join(", ")}`);
   console.log(toml);

@@ -8,7 +8,7 @@
 import type Dockerode from "dockerode";
 import { engineWarn } from "../util/engineLog";
 import { pollPauses, sleep } from "../util/time";
-import { LiveService, runningTasks, stackServices } from "./stackObjects";
+import { LiveService, serviceTasks, stackServices } from "./stackObjects";
 
 /** Swarm update states in which a service's tasks are being replaced right now. */
 const ROLLING = ["updating", "rollback_started"];
@@ -71,8 +71,9 @@ async function rollingOut(docker: Dockerode, proxy: LiveService): Promise<string
   const name = proxy.Spec.Name;
   if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) return `${name} to finish rolling out`;
   const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
-  const { current, other } = await runningTasks(docker, proxy);
-  const running = current + other;
+  const running = (await serviceTasks(docker, proxy.ID, true)).filter(
+    (t) => t.Status?.State === "running",
+  ).length;
   return running < want ? `${name} to run ${want} tasks (${running} now)` : undefined;
 }
 

@@ -1,14 +1,18 @@
 /**
- * Drift: a refresh in preview mode (nothing is written, neither to the cluster nor to the
- * state), reduced to the resources and properties whose live values differ from the state.
+ * Drift: the live cluster read against the stack's state, nothing written (neither to the
+ * cluster nor to the state), reduced to the resources and properties whose live values
+ * differ. The state's resources are read directly with the provider code the state holds
+ * (directDrift.ts) when they are all Docker resources; otherwise, or with `engine`, the
+ * engine does it as a refresh in preview mode. Both give the same report.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { connect, DockerConnection } from "../../provider/docker/connection";
 import { isUnreachable } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { CONFIG_NAMESPACE } from "../../provider/topology";
-import { NoSuchStackError, openStack } from "./workspace";
-import { PropertyChange, propertyChanges, stepsOf } from "./steps";
+import { engineEnv, NoSuchStackError, openStack, stackFileOf } from "./workspace";
+import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
+import { connectionsOf, exportState, readable, readSteps } from "./directDrift";
 
 export interface DriftedResource {
   type: string;
@@ -32,8 +36,13 @@ export const EXIT = { clean: 0, drift: 1, error: 2 } as const;
 const DERIVED = /^(configVersion|clusters|networkId|nodeId|hostname)(\.|$)/;
 
 export function driftOf(stack: string, events: EngineEvent[]): DriftReport {
+  return driftOfSteps(stack, stepsOf(events, "outputs"));
+}
+
+/** The drifted resources among a refresh's steps (one per resource, outputs before and after). */
+function driftOfSteps(stack: string, steps: Step[]): DriftReport {
   const resources: DriftedResource[] = [];
-  for (const step of stepsOf(events, "outputs")) {
+  for (const step of steps) {
     const gone = step.op === "delete" || (step.before !== undefined && step.after === undefined);
     const properties = gone
       ? []
@@ -83,18 +92,67 @@ async function clusterAnswers(connection?: DockerConnection): Promise<string | u
   }
 }
 
+export interface DriftOptions {
+  /** Refresh through the engine even when the state could be read directly. */
+  engine?: boolean;
+}
+
 export async function checkDrift(
   stackName: string,
   progress: (line: string) => void = () => undefined,
+  opts: DriftOptions = {},
+): Promise<DriftReport> {
+  if (!opts.engine) {
+    const direct = await checkDriftDirectly(stackName, progress);
+    if (direct) return direct;
+  }
+  return checkDriftWithEngine(stackName, progress);
+}
+
+function failed(stack: string, error: string): DriftReport {
+  return { stack, status: "error", resources: [], error };
+}
+
+const neverDeployed = (stack: string) =>
+  `nothing to check: stack ${stack} has never been deployed (no resources in its state); run up first`;
+
+/** Undefined when the state holds resources only the engine can read. */
+async function checkDriftDirectly(
+  stackName: string,
+  progress: (line: string) => void,
+): Promise<DriftReport | undefined> {
+  try {
+    stackFileOf(stackName);
+    const state = await exportState(stackName);
+    if (!state.ok) {
+      return failed(
+        stackName,
+        state.noSuchStack
+          ? `no such stack: ${stackName} is not in the backend ${engineEnv(stackName).PULUMI_BACKEND_URL}; deploy it first with up`
+          : whyNotChecked(state.stderr),
+      );
+    }
+    const resources = readable(state.resources);
+    if (!resources) return undefined;
+    if (!resources.length) return failed(stackName, neverDeployed(stackName));
+    for (const connection of connectionsOf(resources)) {
+      const unreachable = await clusterAnswers(connection);
+      if (unreachable) return failed(stackName, unreachable);
+    }
+    return driftOfSteps(stackName, await readSteps(resources, progress));
+  } catch (err) {
+    if (err instanceof NoSuchStackError) return failed(stackName, err.message);
+    return failed(stackName, whyNotChecked((err as Error).message));
+  }
+}
+
+async function checkDriftWithEngine(
+  stackName: string,
+  progress: (line: string) => void,
 ): Promise<DriftReport> {
   const events: EngineEvent[] = [];
   const printed: string[] = [];
-  const fail = (error: string): DriftReport => ({
-    stack: stackName,
-    status: "error",
-    resources: [],
-    error,
-  });
+  const fail = (error: string) => failed(stackName, error);
   try {
     const stack = await openStack(stackName, { create: false });
     const config = await stack.getAllConfig();
@@ -110,9 +168,7 @@ export async function checkDrift(
           r.type !== "pulumi:pulumi:Stack" && !String(r.type).startsWith("pulumi:providers:"),
       )
     ) {
-      return fail(
-        `nothing to check: stack ${stackName} has never been deployed (no resources in its state); run up first`,
-      );
+      return fail(neverDeployed(stackName));
     }
     await stack.refresh({
       previewOnly: true,

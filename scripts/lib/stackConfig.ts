@@ -14,21 +14,33 @@ function readStackFile(stack: string): Record<string, unknown> {
   );
 }
 
-/**
- * The Docker host the stack file names in plain text (the lab stacks name the lab's socket);
- * undefined when it names none or keeps its connection as a secret (a client bundle), which
- * only the engine can decrypt.
- */
-export function readStackDockerHost(stack: string): string | undefined {
-  const docker = readStackFile(stack)[`${CONFIG_NAMESPACE}:docker`] as
-    { host?: unknown } | undefined;
-  return typeof docker?.host === "string" ? docker.host : undefined;
+/** What `npm run render` reads of a stack file, which it reads once. */
+export interface StackSettings {
+  topology: Topology;
+  /**
+   * The Docker host the stack file names in plain text (the lab stacks name the lab's socket);
+   * undefined when it names none or keeps its connection as a secret (a client bundle), which
+   * only the engine can decrypt.
+   */
+  dockerHost?: string;
 }
 
-export function readStackTopology(stack: string): Topology {
+export function readStackSettings(stack: string): StackSettings {
   const config = readStackFile(stack);
+  const docker = config[`${CONFIG_NAMESPACE}:docker`] as { host?: unknown } | undefined;
+  return {
+    topology: topologyOf(config),
+    dockerHost: typeof docker?.host === "string" ? docker.host : undefined,
+  };
+}
+
+function topologyOf(config: Record<string, unknown>): Topology {
   return parseTopology({
     environments: config[`${CONFIG_NAMESPACE}:environments`],
     interlock: config[`${CONFIG_NAMESPACE}:interlock`],
   });
+}
+
+export function readStackTopology(stack: string): Topology {
+  return topologyOf(readStackFile(stack));
 }

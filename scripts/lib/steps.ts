@@ -48,7 +48,8 @@ export function recordable(events: EngineEvent[]): EngineEvent[] {
 
 const HIDDEN = new Set(["__provider", "providerVersion", "connection"]);
 
-function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {
+/** Properties as a person reviews them: no provider code, version or connection; secrets masked. */
+export function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {
   if (!props) return undefined;
   return maskSecrets(
     Object.fromEntries(Object.entries(props).filter(([k]) => !HIDDEN.has(k))),

@@ -8,12 +8,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import {
-  LocalWorkspace,
-  PulumiCommand,
-  Stack,
-  StackNotFoundError,
-} from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { projectDir } from "../../stacks/projectDir";
 
 export const REPO = projectDir(__dirname);
@@ -70,15 +65,8 @@ export class NoSuchStackError extends Error {
   }
 }
 
-/**
- * Selects a stack of this project. Its `Pulumi.<stack>.yaml`
- * must exist; the stack is created in the backend only with `create` (by `up`, the one
- * command that writes), so reading commands never create stacks or stack files.
- */
-export async function openStack(
-  stackName: string,
-  opts: { create?: boolean } = { create: true },
-): Promise<Stack> {
+/** The stack's `Pulumi.<stack>.yaml`; a stack without one is no stack of this project. */
+export function stackFileOf(stackName: string): string {
   const stackFile = path.join(REPO, `Pulumi.${stackName}.yaml`);
   if (!fs.existsSync(stackFile)) {
     const known = fs
@@ -89,11 +77,28 @@ export async function openStack(
       `no such stack: ${stackName} has no stack file ${path.basename(stackFile)} (stacks here: ${known.join(", ")})`,
     );
   }
+  return stackFile;
+}
+
+/**
+ * Selects a stack of this project. Its `Pulumi.<stack>.yaml`
+ * must exist; the stack is created in the backend only with `create` (by `up`, the one
+ * command that writes), so reading commands never create stacks or stack files.
+ */
+export async function openStack(
+  stackName: string,
+  opts: { create?: boolean } = { create: true },
+): Promise<Stack> {
+  stackFileOf(stackName);
   const env = engineEnv(stackName);
   for (const dir of [STATE_DIR, env.PULUMI_HOME]) fs.mkdirSync(dir, { recursive: true });
   if (env.PULUMI_BACKEND_URL.startsWith("file://")) {
     fs.mkdirSync(env.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
   }
+  // Loaded here, not at the top: it loads all of Pulumi's SDK (~0.3 s), which the direct
+  // drift check (directDrift.ts) does without.
+  const { LocalWorkspace, PulumiCommand, StackNotFoundError } =
+    await import("@pulumi/pulumi/automation");
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()) });
   const args = { stackName, workDir: REPO };
   const workspace = { pulumiCommand, envVars: env };

@@ -35,6 +35,20 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The engine's refresh (--engine) reports exactly what the direct read reported. */
+async function sameThroughTheEngine(direct: DriftReport): Promise<void> {
+  const viaEngine = await checkDrift("drift", undefined, { engine: true });
+  // As --json prints them: a property gone live has no `after`.
+  const order = (r: DriftReport) =>
+    JSON.parse(
+      JSON.stringify({
+        ...r,
+        resources: [...r.resources].sort((a, b) => a.urn.localeCompare(b.urn)),
+      }),
+    ) as DriftReport;
+  assert.deepStrictEqual(order(viaEngine), order(direct));
+}
+
 describe("drift check on the lab", function () {
   this.timeout(900_000);
   const file = path.join(REPO, "Pulumi.drift.yaml");
@@ -80,6 +94,7 @@ describe("drift check on the lab", function () {
     ]);
     const prod = report.resources.find((x) => x.name === `prod-ingress-${LAB.prod}`)!.properties[0];
     assert.deepStrictEqual([prod.before, prod.after], ["prod", "qa"]);
+    await sameThroughTheEngine(report);
     await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
@@ -99,6 +114,7 @@ describe("drift check on the lab", function () {
       (p) => p.path === "sections.dev.PublishedSSLPort",
     )!;
     assert.deepStrictEqual([port.before, port.after], [8445, 9445]);
+    await sameThroughTheEngine(report);
     await stack.up({ refresh: true });
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
@@ -137,6 +153,7 @@ describe("drift check on the lab", function () {
       "swarm:AppStack demodev gone",
       "swarm:OverlayNetwork ingress_dev gone",
     ]);
+    await sameThroughTheEngine(report);
     docker(
       "network",
       "create",
@@ -163,12 +180,13 @@ describe("drift check on the lab", function () {
     for (let i = 0; i < 40 && fs.existsSync(`/proc/${pid}`); i++)
       await new Promise((r) => setTimeout(r, 500));
     try {
-      const r = cli();
-      assert.strictEqual(r.code, 2, r.stdout + r.stderr);
-      assert.match(
-        r.stdout,
-        /drift check of drift: cluster unreachable: cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/m0\.sock/,
-      );
+      for (const r of [cli(), cli("--engine")]) {
+        assert.strictEqual(r.code, 2, r.stdout + r.stderr);
+        assert.match(
+          r.stdout,
+          /drift check of drift: cluster unreachable: cannot reach the Docker Engine API at unix:\/\/\/run\/interlock-lab\/m0\.sock/,
+        );
+      }
     } finally {
       execFileSync("bash", [path.join(REPO, "lab/lab"), "up"], { stdio: "ignore" });
     }
