@@ -19,10 +19,22 @@ import (
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
+	mu            sync.Mutex // guards engineAddress: Handshake and Run may run on different goroutines
 	engineAddress string
 	tracing       string
 	stop          chan bool
 	stopOnce      sync.Once
+}
+
+// shutdown stops serving once the calls in flight have answered; the first caller wins.
+func (h *host) shutdown() {
+	h.stopOnce.Do(func() { h.stop <- true })
+}
+
+func (h *host) engine() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.engineAddress
 }
 
 func newHost(engineAddress, tracing string) *host {
@@ -33,7 +45,9 @@ func (h *host) Handshake(
 	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
 	if req.GetEngineAddress() != "" {
+		h.mu.Lock()
 		h.engineAddress = req.GetEngineAddress()
+		h.mu.Unlock()
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
@@ -75,13 +89,13 @@ func (h *host) GetRequiredPackages(
 }
 
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	return runProgram(ctx, h.engineAddress, h.tracing, req)
+	return runProgram(ctx, h.engine(), h.tracing, req)
 }
 
 // Cancel is the engine shutting the host down (after Ctrl-C, among others): stop serving
 // once the calls in flight have answered.
 func (h *host) Cancel(ctx context.Context, _ *pbempty.Empty) (*pbempty.Empty, error) {
-	h.stopOnce.Do(func() { h.stop <- true })
+	h.shutdown()
 	return &pbempty.Empty{}, nil
 }
 

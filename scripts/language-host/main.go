@@ -62,7 +62,7 @@ func stopWhenOrphaned(h *host) {
 	parent := os.Getppid()
 	for range time.Tick(time.Second) {
 		if os.Getppid() != parent {
-			h.stopOnce.Do(func() { h.stop <- true })
+			h.shutdown()
 			return
 		}
 	}

@@ -113,9 +113,6 @@ function failed(stack: string, error: string): DriftReport {
   return { stack, status: "error", resources: [], error };
 }
 
-const neverDeployed = (stack: string) =>
-  `nothing to check: stack ${stack} has never been deployed (no resources in its state); run up first`;
-
 /** Undefined when the state holds resources only the engine can read. */
 async function checkDriftDirectly(
   stackName: string,
@@ -133,8 +130,8 @@ async function checkDriftDirectly(
       );
     }
     const resources = readable(state.resources);
-    if (!resources) return undefined;
-    if (!resources.length) return failed(stackName, neverDeployed(stackName));
+    // Nothing to read: the engine path tells an unreachable cluster from a stack never deployed.
+    if (!resources?.length) return undefined;
     for (const connection of connectionsOf(resources)) {
       const unreachable = await clusterAnswers(connection);
       if (unreachable) return failed(stackName, unreachable);
@@ -168,7 +165,9 @@ async function checkDriftWithEngine(
           r.type !== "pulumi:pulumi:Stack" && !String(r.type).startsWith("pulumi:providers:"),
       )
     ) {
-      return fail(neverDeployed(stackName));
+      return fail(
+        `nothing to check: stack ${stackName} has never been deployed (no resources in its state); run up first`,
+      );
     }
     await stack.refresh({
       previewOnly: true,
