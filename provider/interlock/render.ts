@@ -226,15 +226,19 @@ export function renderSections(
 
 /**
  * The live config with `remove` dropped and `owned` written over it. Everything else is
- * copied as it is, so sections of other stacks and top-level keys survive every rollout.
+ * kept as it is, so sections of other stacks and top-level keys survive every rollout.
+ * Other sections are the live config's own objects, not copies: nothing writes into a merged
+ * config's sections, and a shared config holds thousands of them (the write then tells them
+ * unchanged at a glance).
  */
 export function mergeConfig(
   live: CoreConfig,
   owned: Record<string, ExtensionSection>,
   remove: string[] = [],
 ): CoreConfig {
-  const out = deepClone(live);
-  const extensions: Record<string, ExtensionSection> = { ...(out.Extensions ?? {}) };
+  const { Extensions: liveExtensions, ...root } = live;
+  const out = deepClone(root) as CoreConfig;
+  const extensions: Record<string, ExtensionSection> = { ...(liveExtensions ?? {}) };
   for (const name of remove) delete extensions[name];
   for (const [name, section] of Object.entries(owned)) extensions[name] = deepClone(section);
   out.Extensions = extensions;

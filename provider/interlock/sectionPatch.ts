@@ -17,7 +17,7 @@ import type { CoreConfig } from "./schema";
 import { deepEqual } from "../util/canonical";
 
 interface Segment {
-  /** First and one-past-last line index (0-based). */
+  /** First and one-past-last character of the live text. */
   start: number;
   end: number;
   /** The `[Extensions.<name>...]` section this text belongs to; undefined for the root. */
@@ -55,11 +55,10 @@ export function patchBySection(
   );
   if (!changed.size) return base;
 
-  const lines = base.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-  const segments = splitSections(lines);
+  const segments = splitSections(base);
   if (![...changed].every((name) => contiguous(segments, name))) return undefined;
   try {
-    const out = splice(t, lines, segments, changed, before, after, format);
+    const out = splice(t, base, segments, changed, before, after, format);
     return deepEqual(read(out), merged) ? out : undefined;
   } catch {
     // A wrong cut can leave a section's text unreadable to the patch or the reader.
@@ -67,17 +66,17 @@ export function patchBySection(
   }
 }
 
-/** The live lines with each changed section patched on its own text, added ones at the end. */
+/** The live text with each changed section patched on its own text, added ones at the end. */
 function splice(
   t: Toml,
-  lines: string[],
+  base: string,
   segments: Segment[],
   changed: Set<string>,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
   format: TomlPatch.TomlFormat,
 ): string {
-  const text = (ss: Segment[]) => ss.map((s) => lines.slice(s.start, s.end).join("")).join("");
+  const text = (ss: Segment[]) => ss.map((s) => base.slice(s.start, s.end)).join("");
   let out = "";
   const written = new Set<string>();
   for (const segment of segments) {
@@ -146,23 +145,28 @@ function headerPath(line: string): string[] | undefined {
 }
 
 /**
- * Splits the text's lines at table headers. A section's text starts at the comment lines
- * directly above its first header, so a comment heading a section stays with it.
+ * Splits the text at table headers. A section's text starts at the comment lines directly
+ * above its first header, so a comment heading a section stays with it. Only lines that start
+ * with `[` are looked at: a shared config is megabytes, and its lines as strings were most of
+ * the write's garbage.
  */
-function splitSections(lines: string[]): Segment[] {
+function splitSections(base: string): Segment[] {
   const segments: Segment[] = [];
-  lines.forEach((line, i) => {
-    if (line.trimStart()[0] !== "[") return;
-    const path = headerPath(line);
-    if (!path) return;
+  for (const m of base.matchAll(/^[ \t]*\[[^\n]*(?:\n|$)/gm)) {
+    const path = headerPath(m[0]);
+    if (!path) continue;
     const floor = segments.length ? segments[segments.length - 1].start : 0;
-    let start = i;
-    while (start - 1 >= floor && /^\s*#/.test(lines[start - 1])) start--;
+    let start = m.index;
+    while (start > floor) {
+      const above = base.lastIndexOf("\n", start - 2) + 1;
+      if (above < floor || !/^\s*#/.test(base.slice(above, start))) break;
+      start = above;
+    }
     const section = path[0] === "Extensions" && path.length > 1 ? path[1] : undefined;
     if (!segments.length && start > 0) segments.push({ start: 0, end: start });
     if (segments.length) segments[segments.length - 1].end = start;
-    segments.push({ start, end: lines.length, section });
-  });
-  if (!segments.length) segments.push({ start: 0, end: lines.length });
+    segments.push({ start, end: base.length, section });
+  }
+  if (!segments.length) segments.push({ start: 0, end: base.length });
   return segments;
 }

@@ -86,11 +86,9 @@ export function stringifyCoreConfig(
 
 /** Comment lines of `before` that `after` no longer has (comments inside replaced sections). */
 export function droppedComments(before: string, after: string): string[] {
+  // Only the comment lines are taken out: a shared config is megabytes of other lines.
   const comments = (text: string) =>
-    text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l.startsWith("#") && l.length > 1);
+    (text.match(/^[ \t]*#.*$/gm) ?? []).map((l) => l.trim()).filter((l) => l.length > 1);
   const kept = new Set(comments(after));
   return comments(before).filter((c) => !kept.has(c));
 }
