@@ -31,6 +31,7 @@ import {
 import { pollPauses, sleep } from "../util/time";
 import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
 import {
+  currentTasks,
   ensureData,
   ensureNetwork,
   findByName,
@@ -38,7 +39,6 @@ import {
   removeConfigsExcept,
   removeService,
   removeStackData,
-  runningTasks,
   serviceTasks,
   stackServices,
   upsertService,
@@ -150,7 +150,7 @@ async function converge(
       const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
       // Converged means running tasks of the service's current spec: a failing update never
       // gets there.
-      const { current } = await runningTasks(docker, svc);
+      const current = await currentTasks(docker, svc);
       if (current !== want) problems.push(`${svc.Spec.Name} ${current}/${want}`);
     }
     if (!problems.length) return;

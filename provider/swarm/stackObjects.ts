@@ -84,20 +84,12 @@ function fingerprint(spec: unknown): unknown {
   ];
 }
 
-/**
- * A service's running tasks: `current` of its current spec, `other` of a spec it is replacing
- * (they run on during an update until Swarm stops them).
- */
-export async function runningTasks(
-  docker: Dockerode,
-  svc: LiveService,
-): Promise<{ current: number; other: number }> {
+/** How many of a service's tasks run its current spec (not a spec it is replacing). */
+export async function currentTasks(docker: Dockerode, svc: LiveService): Promise<number> {
   const want = fingerprint(svc.Spec.TaskTemplate);
-  const running = (await serviceTasks(docker, svc.ID, true)).filter(
-    (t) => t.Status?.State === "running",
-  );
-  const current = running.filter((t) => deepEqual(fingerprint(t.Spec), want)).length;
-  return { current, other: running.length - current };
+  return (await serviceTasks(docker, svc.ID, true)).filter(
+    (t) => t.Status?.State === "running" && deepEqual(fingerprint(t.Spec), want),
+  ).length;
 }
 
 /** Creates the service, or updates it under its version index (re-read on a stale one). */
