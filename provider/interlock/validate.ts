@@ -202,14 +202,15 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
   const eligible = new Map<string, NodeView[]>();
   if (ctx.nodes) for (const [name, s] of sections) eligible.set(name, eligibleNodes(s, ctx.nodes));
 
-  for (const [i, j] of pairsSharingAPort(sections.map(([, s]) => portsOf(s)))) {
+  const ports = sections.map(([, s]) => portsOf(s));
+  for (const [i, j] of pairsSharingAPort(ports)) {
     const [a, sa] = sections[i];
     const [b, sb] = sections[j];
     const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
     const firstSection = first === a ? sa : sb;
     const involved = isOwned(a, ctx) || isOwned(b, ctx);
-    const shared = portsOf(sa).find((p) => portsOf(sb).includes(p));
-    if (shared === undefined) continue;
+    // The first of a's ports that b publishes too; the pair exists because there is one.
+    const shared = ports[i].find((p) => ports[j].includes(p))!;
     const key =
       get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
     if (modeOf(sa) !== "host" || modeOf(sb) !== "host") {

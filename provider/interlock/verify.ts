@@ -148,6 +148,11 @@ async function tasksByService(docker: Dockerode, ids: string[]): Promise<Map<str
   return out;
 }
 
+/** The extension and proxy services of the named clusters. */
+function ownedServiceNames(config: CoreConfig, owned: string[]): Set<string> {
+  return new Set(owned.flatMap((n) => serviceNames(config.Extensions?.[n] ?? {})));
+}
+
 /** Every named cluster as it runs now, and what is not yet as its section says. */
 export async function clusterSnapshot(
   docker: Dockerode,
@@ -157,7 +162,7 @@ export async function clusterSnapshot(
 ): Promise<{ clusters: Record<string, ClusterStatus>; problems: string[]; fatal: string[] }> {
   const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
   const services = (await docker.listServices()) as ServiceInfo[];
-  const names = new Set(owned.flatMap((n) => serviceNames(config.Extensions?.[n] ?? {})));
+  const names = ownedServiceNames(config, owned);
   const tasks = await tasksByService(
     docker,
     services.filter((svc) => names.has(svc.Spec.Name)).map((svc) => svc.ID),
@@ -202,7 +207,7 @@ export async function settledSnapshot(
   for (;;) {
     const snapshot = await clusterSnapshot(docker, config, owned, Date.now());
     if (!snapshot.problems.length || Date.now() > deadline) return snapshot.clusters;
-    const names = new Set(owned.flatMap((n) => serviceNames(config.Extensions?.[n] ?? {})));
+    const names = ownedServiceNames(config, owned);
     const rolling = ((await docker.listServices()) as ServiceInfo[])
       .filter((svc) => names.has(svc.Spec.Name) && ROLLING.includes(svc.UpdateStatus?.State ?? ""))
       .map((svc) => svc.Spec.Name)
