@@ -12,14 +12,11 @@
 import { execFile } from "child_process";
 import type { DockerConnection } from "../../provider/docker/connection";
 import { engineBinDir, engineEnv, REPO } from "./workspace";
-import type { Step } from "./steps";
-import { visible } from "./steps";
+import { SECRET_SIG, Step, visible } from "./steps";
 
 const DYNAMIC = "pulumi-nodejs:dynamic/";
 /** Resources a refresh reads nothing for. */
 const SILENT = new Set(["pulumi:pulumi:Stack", "pulumi:providers:pulumi-nodejs"]);
-/** Pulumi's marker for a secret value in exported state. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 interface StateResource {
   urn: string;
@@ -69,10 +66,13 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** `after` with every value secret in `before` (at the same path) marked secret, as refresh keeps it. */
+/**
+ * `after` with every value secret in `before` (at the same path) still marked secret, as
+ * refresh keeps it: the read value stands behind `before`'s marker, which the report masks.
+ */
 function keepSecret(before: unknown, after: unknown): unknown {
   if (before && typeof before === "object" && SECRET_SIG in (before as object))
-    return after === undefined ? undefined : { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270" };
+    return after === undefined ? undefined : before;
   if (Array.isArray(before) && Array.isArray(after))
     return after.map((x, i) => keepSecret(before[i], x));
   if (before && after && typeof before === "object" && typeof after === "object") {

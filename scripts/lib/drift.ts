@@ -10,7 +10,7 @@ import { connect, DockerConnection } from "../../provider/docker/connection";
 import { isUnreachable } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { CONFIG_NAMESPACE } from "../../provider/topology";
-import { engineEnv, NoSuchStackError, openStack, stackFileOf } from "./workspace";
+import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
 import { connectionsOf, exportState, readable, readSteps } from "./directDrift";
 
@@ -124,9 +124,7 @@ async function checkDriftDirectly(
     if (!state.ok) {
       return failed(
         stackName,
-        state.noSuchStack
-          ? `no such stack: ${stackName} is not in the backend ${engineEnv(stackName).PULUMI_BACKEND_URL}; deploy it first with up`
-          : whyNotChecked(state.stderr),
+        state.noSuchStack ? notInBackend(stackName).message : whyNotChecked(state.stderr),
       );
     }
     const resources = readable(state.resources);

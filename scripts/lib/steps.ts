@@ -19,7 +19,7 @@ export interface Step {
 }
 
 /** Pulumi's marker for a secret value inside event payloads. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Replaces secret values (however the engine encodes them) with "[secret]". */
 export function maskSecrets(value: unknown): unknown {

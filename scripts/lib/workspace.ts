@@ -65,6 +65,13 @@ export class NoSuchStackError extends Error {
   }
 }
 
+/** A stack with a stack file that the backend does not have: only `up` creates it there. */
+export function notInBackend(stackName: string): NoSuchStackError {
+  return new NoSuchStackError(
+    `no such stack: ${stackName} is not in the backend ${engineEnv(stackName).PULUMI_BACKEND_URL}; deploy it first with up`,
+  );
+}
+
 /** The stack's `Pulumi.<stack>.yaml`; a stack without one is no stack of this project. */
 export function stackFileOf(stackName: string): string {
   const stackFile = path.join(REPO, `Pulumi.${stackName}.yaml`);
@@ -107,9 +114,7 @@ export async function openStack(
     return await LocalWorkspace.selectStack(args, workspace);
   } catch (err) {
     if (err instanceof StackNotFoundError || /no stack named/i.test((err as Error).message)) {
-      throw new NoSuchStackError(
-        `no such stack: ${stackName} is not in the backend ${env.PULUMI_BACKEND_URL}; deploy it first with up`,
-      );
+      throw notInBackend(stackName);
     }
     throw err;
   }
