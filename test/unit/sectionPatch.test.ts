@@ -36,6 +36,13 @@ function blogChange(live: CoreConfig): CoreConfig {
   return merged;
 }
 
+/** patchBySection on its own: undefined when it leaves the write to the whole-document patch. */
+function bySection(live: string, merged: CoreConfig): string | undefined {
+  const read = (text: string) => parseCoreConfig(text, "out");
+  const format = toml().TomlFormat.autoDetectFormat(live);
+  return patchBySection(toml(), read, parseCoreConfig(live, "live"), live, merged, format);
+}
+
 function write(live: string, change: (c: CoreConfig) => CoreConfig) {
   const merged = change(parseCoreConfig(live, "live"));
   const out = stringifyCoreConfig(merged, live);
@@ -84,23 +91,15 @@ describe("writing the merged config section by section", () => {
   });
 
   it("falls back to patching the whole document when a changed section is dotted keys or a change is outside Extensions", () => {
-    const read = (t: string) => parseCoreConfig(t, "out");
     const dotted = '[Extensions]\n  dev.Image = "a"\n[Extensions.blue]\n  Image = "b"\n';
     const merged = parseCoreConfig(dotted, "live");
     merged.Extensions!.dev.Image = "c";
-    const format = toml().TomlFormat.autoDetectFormat(dotted);
-    assert.strictEqual(
-      patchBySection(toml(), read, parseCoreConfig(dotted, "live"), dotted, merged, format),
-      undefined,
-    );
+    assert.strictEqual(bySection(dotted, merged), undefined);
     assert.ok(deepEqual(parseCoreConfig(stringifyCoreConfig(merged, dotted), "out"), merged));
 
     const root = parseCoreConfig(UCP, "live");
     root.PollInterval = "5s";
-    assert.strictEqual(
-      patchBySection(toml(), read, parseCoreConfig(UCP, "live"), UCP, root, format),
-      undefined,
-    );
+    assert.strictEqual(bySection(UCP, root), undefined);
     assert.match(stringifyCoreConfig(root, UCP), /^PollInterval = "5s"$/m);
   });
 
@@ -112,12 +111,7 @@ describe("writing the merged config section by section", () => {
       '[Extensions.dev]\n  Image = "a"\n';
     const merged = parseCoreConfig(live, "live");
     merged.Extensions!.dev.Image = "c";
-    const read = (t: string) => parseCoreConfig(t, "out");
-    const format = toml().TomlFormat.autoDetectFormat(live);
-    assert.strictEqual(
-      patchBySection(toml(), read, parseCoreConfig(live, "live"), live, merged, format),
-      undefined,
-    );
+    assert.strictEqual(bySection(live, merged), undefined);
     const { out } = write(live, (c) => {
       c.Extensions!.dev.Image = "c";
       return c;
@@ -146,16 +140,10 @@ describe("writing the merged config section by section", () => {
     assert.match(out, /Image = "c"/);
     const merged = parseCoreConfig(live, "live");
     merged.Extensions!.dev.Image = "c";
-    const read = (t: string) => parseCoreConfig(t, "out");
-    const format = toml().TomlFormat.autoDetectFormat(live);
-    const bySection = patchBySection(
-      toml(),
-      read,
-      parseCoreConfig(live, "live"),
-      live,
-      merged,
-      format,
+    assert.strictEqual(
+      bySection(live, merged),
+      out,
+      "written section by section, not as a whole-document patch",
     );
-    assert.strictEqual(bySection, out, "written section by section, not as a whole-document patch");
   });
 });
