@@ -23,7 +23,7 @@ import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
 import { deepEqual, jsonSafe } from "../util/canonical";
-import { engineWarn } from "../util/engineLog";
+import { engineInfo, engineWarn } from "../util/engineLog";
 import { EnvironmentSpec, InterlockSettings } from "../topology";
 import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
 import { ownersOf, withOwner } from "./owners";
@@ -59,6 +59,8 @@ export interface InterlockConfigInputs {
   sections?: Record<string, ExtensionSection>;
   /** Copy of the template section, kept for when the live one is gone. */
   templateSection?: ExtensionSection;
+  /** Hand-made sections this stack adopted, as they were: each one's own base from then on. */
+  adoptedBases?: Record<string, ExtensionSection>;
 }
 
 /** The inputs plus the mounted config version and each cluster's status. */
@@ -129,7 +131,9 @@ function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners:
   };
   const owners = (live: LiveConfig) =>
     withOwner(ownersNow(live), news.stack, Object.keys(sections));
-  return { merge, owners, gone };
+  const unrecorded = (live: LiveConfig) =>
+    !deepEqual([...(ownersNow(live)[news.stack] ?? [])].sort(), owners(live)[news.stack] ?? []);
+  return { merge, owners, unrecorded, gone };
 }
 
 async function apply(
@@ -155,6 +159,7 @@ async function apply(
   const result = await rollout(docker, {
     merge: m.merge,
     owners: m.owners,
+    unrecorded: m.unrecorded,
     stack: news.stack,
     timeoutMs,
     report,
@@ -184,9 +189,13 @@ async function failuresOf(
     .map((p) => ({ property: propertyOf(p.message), reason: p.message }));
 }
 
-/** The provider, with `warn` for preview warnings (the engine's log, or a test's sink). */
+/**
+ * The provider, with `warn` for preview warnings and `info` for what adoption does (the
+ * engine's log, or a test's sink).
+ */
 export function makeInterlockConfigProvider(
   warn: (message: string) => Promise<void>,
+  info: (message: string) => Promise<void> = warn,
 ): pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> {
   return {
     async check(olds, news) {
@@ -215,12 +224,15 @@ export function makeInterlockConfigProvider(
         settings: news.settings,
         previousSections: olds?.sections,
         previousTemplate: olds?.templateSection,
+        previousBases: olds?.adoptedBases,
         savedTemplate: saved,
         liveName: live.ref.ConfigName,
         nodes,
       });
       const problems = [...plan.problems];
-      if (plan.template && !problems.some((p) => p.severity === "error")) {
+      const failed = problems.some((p) => p.severity === "error");
+      if (!failed) for (const line of plan.adoptions) await info(line);
+      if (Object.keys(plan.sections).length && !failed) {
         const lost = droppedComments(
           live.text,
           stringifyCoreConfig(plan.merged, live.text, live.config),
@@ -236,6 +248,8 @@ export function makeInterlockConfigProvider(
       // A check result must hold no undefined: the engine's struct encoding refuses it.
       if (plan.template) inputs.templateSection = jsonSafe(plan.template.section);
       else delete inputs.templateSection;
+      if (Object.keys(plan.bases).length) inputs.adoptedBases = jsonSafe(plan.bases);
+      else delete inputs.adoptedBases;
       return { inputs, failures: await failuresOf(problems, warn) };
     },
 
@@ -294,7 +308,16 @@ export function makeInterlockConfigProvider(
       const mine = Object.keys(props.sections ?? {});
       if (!mine.length) return;
       const template = props.settings.template;
-      const saved = (await readSavedTemplate(docker, template))?.section ?? props.templateSection;
+      const savedTemplate =
+        (await readSavedTemplate(docker, template))?.section ?? props.templateSection;
+      // Interlock needs one extension: put back UCP's template, or, for a stack that adopted a
+      // hand-made cluster with no template left, its first hand-made section as it was.
+      const [adoptedName, adoptedBase] = Object.entries(props.adoptedBases ?? {})[0] ?? [];
+      const fallback: Record<string, ExtensionSection> | undefined = savedTemplate
+        ? { [template]: savedTemplate }
+        : adoptedBase
+          ? { [adoptedName!]: adoptedBase }
+          : undefined;
       const gone: ExtensionSection[] = [];
       const result = await rollout(docker, {
         merge: (live) => {
@@ -304,10 +327,8 @@ export function makeInterlockConfigProvider(
           );
           gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
           const without: CoreConfig = mergeConfig(live.config, {}, remove);
-          if (!Object.keys(without.Extensions ?? {}).length && saved) {
-            // Interlock needs one extension: leave the cluster as UCP had it before any stack.
-            return mergeConfig(without, { [template]: saved });
-          }
+          if (!Object.keys(without.Extensions ?? {}).length && fallback)
+            return mergeConfig(without, fallback);
           return without;
         },
         owners: (live) => withOwner(ownersOf(live), props.stack, []),
@@ -323,7 +344,7 @@ export function makeInterlockConfigProvider(
 }
 
 /** The provider the resource uses: warnings go to the engine. */
-export const interlockConfigProvider = makeInterlockConfigProvider(engineWarn);
+export const interlockConfigProvider = makeInterlockConfigProvider(engineWarn, engineInfo);
 
 /** The service-cluster sections of the Interlock config that one stack owns. */
 export class InterlockConfig extends DynamicResource {
@@ -339,6 +360,7 @@ export class InterlockConfig extends DynamicResource {
       {
         sections: undefined,
         templateSection: undefined,
+        adoptedBases: undefined,
         configName: undefined,
         configVersion: undefined,
         clusters: undefined,

@@ -8,7 +8,10 @@
  *   first time a stack replaced it (`interlock-ingress.template.<name>`), else from the copy
  *   in this stack's state; a section another stack owns is never a template;
  * - a stack removes only sections it owned before and no longer declares, and its template
- *   when `replaceTemplate` is set; never a section another stack owns.
+ *   when `replaceTemplate` is set; never a section another stack owns;
+ * - a section of one of the stack's environments that no stack owns (made by hand with the
+ *   blog's steps) is adopted: it is its own base, so the keys the stack does not set stay as
+ *   the hand editor wrote them, and the base is kept in state for later runs.
  */
 import {
   CONFIG_NAMESPACE,
@@ -17,7 +20,8 @@ import {
   SERVICE_CLUSTER_LABEL,
 } from "../topology";
 import { NodeView } from "./constraints";
-import { error, mergeConfig, Problem, renderSections, Template, warning } from "./render";
+import { changedPaths, isPlainObject } from "../util/canonical";
+import { error, mergeConfig, Problem, renderSection, Template, warning } from "./render";
 import { CoreConfig, ExtensionSection } from "./schema";
 import { validateCoreConfig } from "./validate";
 
@@ -36,6 +40,8 @@ export interface PlanInput {
   previousSections?: Record<string, ExtensionSection>;
   /** The template copy kept in this stack's state. */
   previousTemplate?: ExtensionSection;
+  /** Hand-made sections this stack adopted, as they were then: each its own base. */
+  previousBases?: Record<string, ExtensionSection>;
   /** The template copy saved on the cluster by the first stack that replaced it. */
   savedTemplate?: Template;
   /** Name of the live config object, for messages. */
@@ -47,6 +53,10 @@ export interface PlanInput {
 /** What a stack would write, what it removes, and every problem with the result. */
 export interface Plan {
   template?: Template;
+  /** The adopted sections' bases, kept in state (see PlanInput.previousBases). */
+  bases: Record<string, ExtensionSection>;
+  /** What adopting each hand-made section does, one line each, for the preview. */
+  adoptions: string[];
   sections: Record<string, ExtensionSection>;
   remove: string[];
   merged: CoreConfig;
@@ -137,14 +147,97 @@ function resolveTemplate(input: PlanInput): Template | Problem {
   );
 }
 
+/** The hand-made sections of the stack's environments that no stack owns or owned. */
+function handMadeSections(input: PlanInput): string[] {
+  return input.environments
+    .map((e) => e.name)
+    .filter(
+      (name) =>
+        input.live.Extensions?.[name] !== undefined &&
+        !ownerOf(input.owners, name, input.stack) &&
+        !(input.owners[input.stack] ?? []).includes(name) &&
+        !input.previousSections?.[name],
+    );
+}
+
+function valueAt(tree: unknown, path: string): unknown {
+  let at = tree;
+  for (const p of path.split(".")) at = isPlainObject(at) ? at[p] : undefined;
+  return at;
+}
+
+/** What writing `after` over the hand-made `before` changes, key by key. */
+export function adoptionChanges(before: ExtensionSection, after: ExtensionSection): string[] {
+  const show = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v));
+  return changedPaths(before, after).map(
+    (p) => `${p}: ${show(valueAt(before, p))} => ${show(valueAt(after, p))}`,
+  );
+}
+
 /** Renders, merges and validates; pure, so preview, rollout and render agree. */
 export function planConfig(input: PlanInput): Plan {
-  const template = resolveTemplate(input);
-  if ("severity" in template)
-    return { sections: {}, remove: [], merged: input.live, problems: [template] };
-  const rendered = renderSections(input.environments, template);
+  const liveName = input.liveName ? ` ${input.liveName}` : "";
+  const handMade = handMadeSections(input);
+  const bases: Record<string, ExtensionSection> = {};
+  for (const env of input.environments) {
+    const kept = input.previousBases?.[env.name];
+    if (kept) bases[env.name] = kept;
+    else if (handMade.includes(env.name)) bases[env.name] = input.live.Extensions![env.name];
+  }
+  const fromTemplate = input.environments.filter((e) => !bases[e.name]);
+  let template: Template | Problem | undefined = resolveTemplate(input);
+  if ("severity" in template) {
+    const firstAdopted = input.environments.find((e) => handMade.includes(e.name));
+    if (!fromTemplate.length) template = undefined;
+    else if (firstAdopted && input.settings.template === "default") {
+      // The blog's end state has no [Extensions.default] left: its reader copied one section
+      // into the next, and so does this stack for an environment nobody made by hand.
+      template = {
+        name: firstAdopted.name,
+        section: bases[firstAdopted.name],
+        source: `the live config${liveName} (this stack's hand-made section, adopted; [Extensions.default] is gone)`,
+      };
+    } else
+      return {
+        sections: {},
+        bases,
+        adoptions: [],
+        remove: [],
+        merged: input.live,
+        problems: [template],
+      };
+  }
+  const rendered = Object.fromEntries(
+    input.environments.map((env) => {
+      const base = bases[env.name];
+      const from: Template = base
+        ? {
+            name: env.name,
+            section: base,
+            source: `the live config${liveName}`,
+            role: "hand-made, adopted",
+          }
+        : (template as Template);
+      return [env.name, renderSection(env, from)];
+    }),
+  );
   const sections = Object.fromEntries(Object.entries(rendered).map(([k, r]) => [k, r.section]));
   const problems: Problem[] = Object.values(rendered).flatMap((r) => r.problems);
+  const adoptions = handMade.map((name) => {
+    const changes = adoptionChanges(input.live.Extensions![name], sections[name]);
+    return `[Extensions.${name}] in the live config${liveName} was made by hand and no stack owns it: this stack adopts it as it is${
+      changes.length ? `, except ${changes.join("; ")}` : ", with no change"
+    }`;
+  });
+  if (template && fromTemplate.length && (template as Template).name !== input.settings.template) {
+    for (const env of fromTemplate) {
+      problems.push(
+        warning(
+          `[Extensions.${env.name}] is rendered from this stack's hand-made [Extensions.${(template as Template).name}], since [Extensions.${input.settings.template}] is gone from the live config${liveName} and no copy of it was saved`,
+        ),
+      );
+    }
+  }
   const declared = Object.keys(sections);
   for (const name of declared) {
     const owner = ownerOf(input.owners, name, input.stack);
@@ -153,16 +246,6 @@ export function planConfig(input: PlanInput): Plan {
         error(
           `${CONFIG_NAMESPACE}:environments.${name}: section [Extensions.${name}] is owned by stack "${owner}"` +
             `${input.liveName ? ` (label on ${input.liveName})` : ""}; remove ${name} from this stack or from "${owner}"`,
-        ),
-      );
-    } else if (
-      input.live.Extensions?.[name] &&
-      !(input.owners[input.stack] ?? []).includes(name) &&
-      !input.previousSections?.[name]
-    ) {
-      problems.push(
-        warning(
-          `[Extensions.${name}] is in the live config and no stack owns it; this stack takes it over and rewrites it from the template`,
         ),
       );
     }
@@ -179,5 +262,13 @@ export function planConfig(input: PlanInput): Plan {
   const nodes = input.nodes && withPlannedLabels(input.nodes, input.environments);
   const owned = Object.fromEntries(Object.entries(rendered).map(([k, r]) => [k, r.origin]));
   problems.push(...validateCoreConfig(merged, { owned, nodes }));
-  return { template, sections, remove, merged, problems };
+  return {
+    template: template as Template | undefined,
+    sections,
+    bases,
+    adoptions,
+    remove,
+    merged,
+    problems,
+  };
 }

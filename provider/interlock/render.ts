@@ -41,6 +41,8 @@ export interface Template {
   section: ExtensionSection;
   /** e.g. "the live config com.docker.ucp.interlock.conf-3" */
   source: string;
+  /** What messages call it: "template" unless a section is its own base ("hand-made"). */
+  role?: string;
 }
 
 /** A rendered section, where each of its values came from, and its problems. */
@@ -93,7 +95,7 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
   const problems: Problem[] = [];
   const envKey = `${CONFIG_NAMESPACE}:environments.${env.name}`;
   const templateAt = (path: string) =>
-    `[Extensions.${template.name}].${path} (template, in ${template.source})`;
+    `[Extensions.${template.name}].${path} (${template.role ?? "template"}, in ${template.source})`;
 
   const base = normalizeSection(deepClone(template.section));
   for (const d of base.duplicates) {

@@ -41,6 +41,12 @@ export interface RolloutOptions {
   merge: (live: LiveConfig) => CoreConfig;
   /** Owner label of the new object: which stack owns which sections. */
   owners: (live: LiveConfig) => Record<string, string[]>;
+  /**
+   * True when `live` does not record the owners yet (a hand-made section just adopted): a
+   * version is written even though its content equals the live one, or another stack could
+   * adopt the same section.
+   */
+  unrecorded?: (live: LiveConfig) => boolean;
   stack: string;
   timeoutMs: number;
   report: Reporter;
@@ -73,7 +79,7 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
   for (let attempt = 0; ; attempt++) {
     const live = await readLiveConfig(docker, serviceName);
     const desired = opts.merge(live);
-    if (deepEqual(desired, live.config)) {
+    if (deepEqual(desired, live.config) && !opts.unrecorded?.(live)) {
       return {
         changed: false,
         configName: live.ref.ConfigName,

@@ -8,6 +8,9 @@
  *           waits until every service runs its replicas.
  * - update: rolling service updates with rollback on failure; a rolled-back update fails with
  *           the task error. Services gone from the file are removed.
+ * - adoption: a stack of that name deployed outside Pulumi (`docker stack deploy`) is taken
+ *           over service by service under the same IDs; one with services the file does not
+ *           declare fails at preview (adopting would remove them).
  * - read:   live image, replicas and labels of every service, so drift is visible.
  * - delete: services, then the stack's networks and secrets.
  * Secret values (TLS material for com.docker.lb.ssl_cert/ssl_key) are Pulumi secrets and
@@ -29,6 +32,7 @@ import {
   ComposeFile,
 } from "./compose";
 import { pollPauses, sleep } from "../util/time";
+import { engineInfo } from "../util/engineLog";
 import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
 import {
   currentTasks,
@@ -249,9 +253,40 @@ async function liveSummary(
   return out;
 }
 
+/**
+ * What taking over a stack deployed outside Pulumi does, or why it cannot: the live services
+ * of the namespace against the file's. Nothing when no such stack runs.
+ */
+async function adoptionOf(
+  inputs: AppStackInputs,
+  compose: ComposeFile,
+): Promise<{ info?: string; failure?: string }> {
+  const live = await swarm.reaching(inputs.connection, () =>
+    stackServices(swarm.connect(inputs.connection), inputs.stack),
+  );
+  if (!live.length) return {};
+  const wanted = desiredServices(compose, inputs.stack);
+  const name = (svc: { Spec: { Name: string } }) => svc.Spec.Name.slice(inputs.stack.length + 1);
+  const extra = live.filter((svc) => !wanted[name(svc)]).map((svc) => svc.Spec.Name);
+  if (extra.length) {
+    return {
+      failure:
+        `stack ${inputs.stack} already runs on the cluster, deployed outside this Pulumi stack, with ${extra.join(", ")}, which the Compose file does not declare; ` +
+        `adopting it would remove them: add them to the Compose file, or remove them first (docker service rm ${extra.join(" ")})`,
+    };
+  }
+  const each = live.map((svc) => {
+    const changed = !deepEqual(summarize(svc.Spec), wanted[name(svc)]);
+    return `${svc.Spec.Name} (${svc.ID.slice(0, 12)})${changed ? " updated in place to the Compose file" : ""}`;
+  });
+  return {
+    info: `stack ${inputs.stack} runs on the cluster, deployed outside this Pulumi stack: up adopts its services under the same IDs: ${each.join(", ")}`,
+  };
+}
+
 /** The AppStack provider: deploy, drift, rollback and removal of a stack. */
 export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, AppStackOutputs> = {
-  async check(_olds, news) {
+  async check(olds, news) {
     if (typeof news.compose !== "string") return { inputs: news };
     const failures: pulumi.dynamic.CheckFailure[] = [];
     try {
@@ -281,6 +316,11 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
             reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}`,
           });
         }
+      }
+      if (!olds?.stack && !failures.length) {
+        const adoption = await adoptionOf(news, compose);
+        if (adoption.failure) failures.push({ property: "stack", reason: adoption.failure });
+        else if (adoption.info) await engineInfo(adoption.info);
       }
     } catch (err) {
       const problems = err instanceof ComposeError ? err.problems : [(err as Error).message];

@@ -4,6 +4,10 @@
  *
  * - Networks cannot change in place: a change of name, driver, options, labels or
  *   attachable replaces it (deleted first: the name is unique).
+ * - adoption: a network of that name made outside this stack (the blog's
+ *   `docker network create`) is taken over with its ID when its driver, the declared options
+ *   and labels match (labels UCP or a person added beside them are left alone); one that
+ *   differs fails at preview, since replacing it would cut off the services using it.
  * - read: by name; gone when deleted by hand, and a new `networkId` when recreated by hand.
  * - delete: waits (bounded) for Interlock to detach its proxies, then names the services and
  *   containers still using the network instead of returning a raw API error.
@@ -15,6 +19,7 @@ import { connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound } from "../docker/errors";
 import { deepEqual } from "../util/canonical";
+import { engineInfo } from "../util/engineLog";
 
 /** An application network such as `ingress_dev`. */
 export interface OverlayNetworkArgs {
@@ -86,23 +91,81 @@ export async function networkUsers(docker: Dockerode, net: NetworkInfo): Promise
   return [...users, ...containers];
 }
 
+/** Only the declared keys of a live map: others were added beside them (UCP adds owners). */
+function declaredOnly(
+  live: Record<string, string> | undefined,
+  declared: Record<string, string> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(declared ?? {})
+      .filter((k) => live?.[k] !== undefined)
+      .map((k) => [k, live![k]]),
+  );
+}
+
+/** Why a live network of the same name cannot be taken over, if it cannot. */
+export function adoptionConflicts(net: NetworkInfo, inputs: OverlayNetworkInputs): string[] {
+  const out: string[] = [];
+  const driver = inputs.driver ?? "overlay";
+  if (net.Driver !== driver) out.push(`driver ${net.Driver}, the stack declares ${driver}`);
+  if (inputs.attachable !== undefined && Boolean(net.Attachable) !== inputs.attachable)
+    out.push(`attachable ${Boolean(net.Attachable)}, the stack declares ${inputs.attachable}`);
+  for (const kind of ["labels", "options"] as const) {
+    const live = kind === "labels" ? net.Labels : net.Options;
+    for (const [k, v] of Object.entries(inputs[kind] ?? {})) {
+      if (live?.[k] !== v)
+        out.push(
+          `${kind === "labels" ? "label" : "option"} ${k}=${live?.[k] === undefined ? "(absent)" : live[k]}, the stack declares ${v}`,
+        );
+    }
+  }
+  return out;
+}
+
 /** The OverlayNetwork provider. */
 export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
   OverlayNetworkInputs,
   OverlayNetworkOutputs
 > = {
-  async check(_olds, news) {
+  async check(olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(news.name ?? "")) {
       failures.push({
         property: "name",
         reason: `network name ${JSON.stringify(news.name)} is not valid; use letters, digits, _ . -`,
       });
+      return { inputs: news, failures };
     }
-    return {
-      inputs: { driver: "overlay", attachable: true, labels: {}, options: {}, ...news },
-      failures,
-    };
+    const inputs: OverlayNetworkInputs = { driver: "overlay", labels: {}, options: {}, ...news };
+    // A network this stack does not manage yet may have been made by hand: adopt it or say why not.
+    const live =
+      !olds?.name && typeof news.name === "string"
+        ? await swarm.reaching(news.connection, () =>
+            inspectByName(swarm.connect(news.connection), news.name),
+          )
+        : undefined;
+    if (live) {
+      // The blog's network is not attachable; a stack that does not say keeps what is there.
+      if (news.attachable === undefined) inputs.attachable = Boolean(live.Attachable);
+      const conflicts = adoptionConflicts(live, inputs);
+      if (conflicts.length) {
+        const users = await networkUsers(swarm.connect(news.connection), live);
+        failures.push({
+          property: "name",
+          reason:
+            `network ${news.name} (${live.Id.slice(0, 12)}) already exists, made outside this stack, and cannot be adopted: it has ${conflicts.join("; ")}. ` +
+            `Replacing it would cut off ${users.length ? users.join(", ") : "whatever uses it"}; ` +
+            `either make the stack declare what the network has, or move its users off and remove it (docker network rm ${news.name}) so that up creates it`,
+        });
+      } else {
+        await engineInfo(
+          `network ${news.name} (${live.Id.slice(0, 12)}) exists, made outside this stack: up adopts it as it is (same ID)`,
+        );
+      }
+    }
+    // Unsaid, attachable stays as the network was adopted or created.
+    inputs.attachable = inputs.attachable ?? olds?.attachable ?? true;
+    return { inputs, failures };
   },
 
   async diff(_id, olds, news) {
@@ -122,6 +185,15 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
 
   async create(inputs) {
     const docker = swarm.connect(inputs.connection);
+    const existing = await inspectByName(docker, inputs.name);
+    if (existing) {
+      const conflicts = adoptionConflicts(existing, inputs);
+      if (conflicts.length)
+        throw new Error(
+          `network ${inputs.name} appeared since the preview and cannot be adopted: it has ${conflicts.join("; ")}`,
+        );
+      return { id: inputs.name, outs: { ...inputs, networkId: existing.Id } };
+    }
     const created = (await docker.createNetwork(
       swarm.bodyOnly({
         Name: inputs.name,
@@ -151,7 +223,8 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
         name: net.Name,
         driver: net.Driver,
         attachable: Boolean(net.Attachable),
-        labels: net.Labels ?? {},
+        // Labels UCP or a person added beside the declared ones are not this stack's.
+        labels: declaredOnly(net.Labels, props?.labels),
         // The driver adds options of its own (the VXLAN ID); only declared ones are compared.
         options: Object.fromEntries(
           Object.keys(props?.options ?? {}).map((k) => [k, net.Options?.[k] ?? ""]),
