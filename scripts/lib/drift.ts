@@ -32,8 +32,12 @@ export interface DriftReport {
 
 export const EXIT = { clean: 0, drift: 1, error: 2 } as const;
 
-/** Outputs the providers compute from live state that are not drift by themselves. */
-const DERIVED = /^(configVersion|clusters|networkId|nodeId|hostname)(\.|$)/;
+/**
+ * Outputs the providers compute from live state that are not drift by themselves. The mounted
+ * config's name changes whenever any stack on the cluster rolls out (one stack per
+ * environment): a hand edit or swap of this stack's sections shows as `sections.*` instead.
+ */
+const DERIVED = /^(configName|configVersion|clusters|networkId|nodeId|hostname)(\.|$)/;
 
 export function driftOf(stack: string, events: EngineEvent[]): DriftReport {
   return driftOfSteps(stack, stepsOf(events, "outputs"));

@@ -99,7 +99,7 @@ describe("drift check on the lab", function () {
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
 
-  it("the Interlock config swapped to a version edited by hand: the section key and the config name", async () => {
+  it("the Interlock config swapped to a version edited by hand: the section key, not the config name (any stack's rollout changes that)", async () => {
     const live = await readLiveConfig(labDocker());
     const edited = parseCoreConfig(live.text, "live");
     edited.Extensions!.dev.PublishedSSLPort = 9445;
@@ -107,7 +107,6 @@ describe("drift check on the lab", function () {
     const report = await checkDrift("drift");
     assert.strictEqual(report.status, "drift");
     assert.deepStrictEqual(drifted(report).sort(), [
-      "interlock:InterlockConfig interlock configName",
       "interlock:InterlockConfig interlock sections.dev.PublishedSSLPort",
     ]);
     const port = report.resources[0].properties.find(

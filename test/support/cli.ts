@@ -68,3 +68,20 @@ export function pulumiInterrupted(
     );
   });
 }
+
+/** `pulumi ...` without blocking this process, so a test can send traffic while it runs. */
+export function pulumiAsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", SHELL, "pulumi", ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: environment(opts),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, out: plain(stdout + stderr), stdout }));
+  });
+}
