@@ -45,6 +45,13 @@ export interface InterlockSettings {
   verifyTimeoutSeconds: number;
   /** Refuse manager nodes as ingress nodes. */
   workersOnly: boolean;
+  /**
+   * Images of the owned sections after an MKE upgrade (provider/interlock/images.ts); absent
+   * means as the template has them. Optional, so stacks that do not set it see no change.
+   */
+  images?: import("./interlock/images").ImagesSetting;
+  /** Days before the client bundle's certificate expires that preview and drift warn (14). */
+  bundleExpiryWarnDays?: number;
 }
 
 /** The whole parsed stack config of the Interlock side. */
@@ -256,9 +263,26 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
     } else {
       for (const [k, v] of Object.entries(raw.interlock)) {
         const at = `${key("interlock")}.${k}`;
+        if (k === "images") {
+          // Loaded here: images.ts reads this module's exports when it loads.
+          const { parseImagesSetting } =
+            require("./interlock/images") as typeof import("./interlock/images");
+          const parsed = parseImagesSetting(v);
+          problems.push(...parsed.problems);
+          if (!parsed.problems.length && parsed.value !== "keep") interlock.images = parsed.value;
+          continue;
+        }
+        if (k === "bundleExpiryWarnDays") {
+          if (!Number.isInteger(v) || (v as number) < 0)
+            problems.push(
+              `${at}: expected a whole number of days (0 turns the warning off), got ${JSON.stringify(v)}`,
+            );
+          else interlock.bundleExpiryWarnDays = v as number;
+          continue;
+        }
         if (!(k in DEFAULT_INTERLOCK)) {
           problems.push(
-            `${at}: unknown setting; known: ${Object.keys(DEFAULT_INTERLOCK).join(", ")}`,
+            `${at}: unknown setting; known: ${[...Object.keys(DEFAULT_INTERLOCK), "images", "bundleExpiryWarnDays"].join(", ")}`,
           );
           continue;
         }

@@ -15,9 +15,16 @@ function show(v: unknown): string {
 }
 
 export function formatReport(r: DriftReport): string {
+  const warnings = (r.warnings ?? []).map((w) => `warning: ${w}`);
   if (r.status === "error") return `drift check of ${r.stack}: ${r.error}`;
-  if (r.status === "clean") return `drift check of ${r.stack}: clean, live state matches the stack`;
-  const lines = [`drift check of ${r.stack}: ${r.resources.length} resource(s) drifted`];
+  if (r.status === "clean")
+    return [...warnings, `drift check of ${r.stack}: clean, live state matches the stack`].join(
+      "\n",
+    );
+  const lines = [
+    ...warnings,
+    `drift check of ${r.stack}: ${r.resources.length} resource(s) drifted`,
+  ];
   for (const res of r.resources) {
     lines.push(
       `  ${res.type} ${res.name}: ${res.op === "delete" ? "gone from the cluster" : "changed"}`,

@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     savedTemplate: saved,
     liveName: live?.ref.ConfigName,
     nodes,
+    coreImage: live?.service.Spec.TaskTemplate.ContainerSpec.Image as string | undefined,
   });
   const toml = live
     ? stringifyCoreConfig(plan.merged, live.text, live.config)

@@ -16,9 +16,37 @@ export interface DockerConnection {
   key?: string;
 }
 
+/**
+ * Where a provider process keeps the stack's connection as configured now. A global, not a
+ * captured variable: each resource's provider is deserialized from its own closure.
+ */
+const STACK_CONNECTION = "__interlockIngressStackConnection";
+
+/**
+ * The dynamic providers' `configure`: the engine hands it the stack's config as it is now, also
+ * for refresh and destroy. A rotated client bundle then reaches the cluster at once, where the
+ * connection stored in each resource's state may have expired.
+ */
+export async function configureConnection(req: {
+  config: { get(key: string): string | undefined };
+}): Promise<void> {
+  const raw = req.config.get("interlock-ingress:docker");
+  (globalThis as Record<string, unknown>)[STACK_CONNECTION] = {
+    conn: raw ? (JSON.parse(raw) as DockerConnection) : undefined,
+  };
+}
+
+/** The stack's connection as configured now when a provider was configured, else `conn`. */
+export function currentConnection(conn?: DockerConnection): DockerConnection | undefined {
+  const configured = (globalThis as Record<string, unknown>)[STACK_CONNECTION] as
+    { conn?: DockerConnection } | undefined;
+  return configured ? configured.conn : conn;
+}
+
 /** Opens a Docker client; loads dockerode lazily so dynamic providers serialize without it. */
-export function connect(conn?: DockerConnection): Dockerode {
+export function connect(given?: DockerConnection): Dockerode {
   const Docker = require("dockerode") as typeof Dockerode;
+  const conn = currentConnection(given);
   if (!conn?.host) return new Docker();
   const url = new URL(conn.host);
   if (url.protocol === "unix:") return new Docker({ socketPath: url.pathname });
@@ -35,7 +63,7 @@ export function connect(conn?: DockerConnection): Dockerode {
 
 /** Says where a client points, for error messages (never includes key material). */
 export function describeEndpoint(conn?: DockerConnection): string {
-  return conn?.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  return currentConnection(conn)?.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 }
 
 /**

@@ -1,6 +1,7 @@
 import type Dockerode from "dockerode";
 import { connect as openDocker, describeEndpoint, DockerConnection } from "./connection";
 import { engineMessage, isOutOfSequence, isUnreachable } from "./errors";
+import { credentialsProblem } from "./bundle";
 
 /** How many times an update with a stale version index is re-read and retried. */
 export const VERSION_RETRIES = 8;
@@ -29,6 +30,9 @@ export async function listNodes(docker: Dockerode, conn?: DockerConnection): Pro
 
 /** Why the Engine API could not be used, where it was, and what to check. */
 export function unreachableMessage(err: unknown, conn?: DockerConnection): string {
+  // An expired or refused client bundle is named as such, never as an OpenSSL line.
+  const credentials = credentialsProblem(err, conn);
+  if (credentials) return credentials;
   const where = describeEndpoint(conn);
   if (isUnreachable(err)) {
     return (

@@ -19,9 +19,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
-import { connectionChanged, DockerConnection } from "../docker/connection";
+import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
+import { bundleProblems } from "../docker/bundle";
 import { deepEqual, jsonSafe } from "../util/canonical";
 import { engineInfo, engineWarn } from "../util/engineLog";
 import { EnvironmentSpec, InterlockSettings } from "../topology";
@@ -32,6 +33,7 @@ import { ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
 import { pruneConfigs, removeOrphans, rollout, Reporter, rolloutError } from "./rollout";
 import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
+import { detectReset, Reset, resetWarning, restoredConfig } from "./reset";
 import { droppedComments, stringifyCoreConfig } from "./toml";
 import { validateCoreConfig } from "./validate";
 import { ClusterStatus, removeStaleServices, settledSnapshot, verifyClusters } from "./verify";
@@ -96,13 +98,26 @@ function ownedOrigins(
  * The config to write over `live`: owned sections in, sections this stack may remove out.
  * Run again on every concurrent change, so it re-checks collisions with what others wrote.
  */
-function merger(news: InterlockConfigInputs, previous: string[], fallbackOwners: Owners) {
+function merger(
+  news: InterlockConfigInputs,
+  previous: string[],
+  fallbackOwners: Owners,
+  reset?: Reset,
+) {
   const sections = news.sections ?? {};
   const gone: ExtensionSection[] = [];
+  const afterReset = (live: LiveConfig) => reset && live.ref.ConfigName === reset.liveName;
   // A version written by hand carries no owners label: then the owners read before apply hold.
   const ownersNow = (live: LiveConfig) =>
-    live.labels[LABEL_OWNERS] !== undefined ? ownersOf(live) : fallbackOwners;
-  const merge = (live: LiveConfig): CoreConfig => {
+    live.labels[LABEL_OWNERS] !== undefined
+      ? ownersOf(live)
+      : afterReset(live)
+        ? reset!.owners
+        : fallbackOwners;
+  const merge = (mounted: LiveConfig): CoreConfig => {
+    const live = afterReset(mounted)
+      ? { ...mounted, config: restoredConfig(mounted.config, reset!) }
+      : mounted;
     const remove = sectionsToRemove({
       live: live.config,
       stack: news.stack,
@@ -145,6 +160,7 @@ async function apply(
   const live = await readLiveConfig(docker);
   const configs = await listCoreConfigs(docker);
   const fallbackOwners = ownersOf(live, configs);
+  const reset = await detectReset(docker, live, configs, news.settings.template);
   await removeOrphans(docker, news.stack, live, configs, report);
   const template = news.settings.template;
   const liveTemplate = live.config.Extensions?.[template];
@@ -155,7 +171,7 @@ async function apply(
   ) {
     await saveTemplate(docker, template, liveTemplate, live.ref.ConfigName);
   }
-  const m = merger(news, previous, fallbackOwners);
+  const m = merger(news, previous, fallbackOwners, reset);
   const result = await rollout(docker, {
     merge: m.merge,
     owners: m.owners,
@@ -198,16 +214,33 @@ export function makeInterlockConfigProvider(
   info: (message: string) => Promise<void> = warn,
 ): pulumi.dynamic.ResourceProvider<InterlockConfigInputs, InterlockConfigOutputs> {
   return {
+    configure: configureConnection,
+
     async check(olds, news) {
       if (!Array.isArray(news.environments) || !news.settings) return { inputs: news };
+      // An expiring bundle is said before anything is read; an expired one stops here, named.
+      for (const p of bundleProblems(news.connection, {
+        warnDays: news.settings.bundleExpiryWarnDays,
+      })) {
+        if (p.severity === "error")
+          return { inputs: news, failures: [{ property: "connection", reason: p.message }] };
+        await warn(p.message);
+      }
       const docker = swarm.connect(news.connection);
       let live: LiveConfig;
       let nodes;
       let owners: Owners;
       let saved;
+      let reset: Reset | undefined;
       try {
         live = await readLiveConfig(docker);
-        owners = ownersOf(live, await listCoreConfigs(docker));
+        const configs = await listCoreConfigs(docker);
+        owners = ownersOf(live, configs);
+        reset = await detectReset(docker, live, configs, news.settings.template);
+        if (reset) {
+          owners = reset.owners;
+          live = { ...live, config: restoredConfig(live.config, reset) };
+        }
         nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
         saved = await readSavedTemplate(docker, news.settings.template);
       } catch (err) {
@@ -228,8 +261,10 @@ export function makeInterlockConfigProvider(
         savedTemplate: saved,
         liveName: live.ref.ConfigName,
         nodes,
+        coreImage: live.service.Spec.TaskTemplate.ContainerSpec.Image as string | undefined,
       });
       const problems = [...plan.problems];
+      if (reset) problems.push({ severity: "warning", message: resetWarning(reset) });
       const failed = problems.some((p) => p.severity === "error");
       if (!failed) for (const line of plan.adoptions) await info(line);
       if (Object.keys(plan.sections).length && !failed) {

@@ -24,6 +24,7 @@ import { changedPaths, isPlainObject } from "../util/canonical";
 import { error, mergeConfig, Problem, renderSection, Template, warning } from "./render";
 import { CoreConfig, ExtensionSection } from "./schema";
 import { validateCoreConfig } from "./validate";
+import { applyImages, imageDriftProblems } from "./images";
 
 /** Which stack owns which sections, as recorded on the config objects. */
 export type Owners = Record<string, string[]>;
@@ -48,6 +49,8 @@ export interface PlanInput {
   liveName?: string;
   /** Live nodes, for placement checks; omitted when the cluster is not reachable. */
   nodes?: NodeView[];
+  /** The image `ucp-interlock` runs (its tag is MKE's release); omitted offline. */
+  coreImage?: string;
 }
 
 /** What a stack would write, what it removes, and every problem with the result. */
@@ -218,11 +221,23 @@ export function planConfig(input: PlanInput): Plan {
             role: "hand-made, adopted",
           }
         : (template as Template);
-      return [env.name, renderSection(env, from)];
+      const r = renderSection(env, from);
+      if (input.settings.images) {
+        const imaged = applyImages(
+          r.section,
+          input.settings.images,
+          input.coreImage,
+          `${CONFIG_NAMESPACE}:interlock.images`,
+        );
+        r.section = imaged.section;
+        r.problems.push(...imaged.problems);
+      }
+      return [env.name, r];
     }),
   );
   const sections = Object.fromEntries(Object.entries(rendered).map(([k, r]) => [k, r.section]));
   const problems: Problem[] = Object.values(rendered).flatMap((r) => r.problems);
+  problems.push(...imageDriftProblems(sections, input.coreImage, (s) => `[Extensions.${s}]`));
   const adoptions = handMade.map((name) => {
     const changes = adoptionChanges(input.live.Extensions![name], sections[name]);
     return `[Extensions.${name}] in the live config${liveName} was made by hand and no stack owns it: this stack adopts it as it is${

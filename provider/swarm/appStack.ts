@@ -19,7 +19,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
-import { connectionChanged, DockerConnection } from "../docker/connection";
+import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { contentHash, deepEqual } from "../util/canonical";
 import {
@@ -286,6 +286,7 @@ async function adoptionOf(
 
 /** The AppStack provider: deploy, drift, rollback and removal of a stack. */
 export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, AppStackOutputs> = {
+  configure: configureConnection,
   async check(olds, news) {
     if (typeof news.compose !== "string") return { inputs: news };
     const failures: pulumi.dynamic.CheckFailure[] = [];

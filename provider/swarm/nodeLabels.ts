@@ -13,9 +13,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
-import { connectionChanged, DockerConnection } from "../docker/connection";
+import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
+import { bundleProblems } from "../docker/bundle";
 import { changedPaths } from "../util/canonical";
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
@@ -67,9 +68,17 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   NodeLabelsInputs,
   NodeLabelsOutputs
 > = {
+  configure: configureConnection,
   async check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const field = news.source ?? "node";
+    // An expired bundle is named before the node is looked up (InterlockConfig warns of one
+    // about to expire, once per stack).
+    const expired = bundleProblems(news.connection, { warnDays: 0 }).find(
+      (p) => p.severity === "error",
+    );
+    if (expired)
+      return { inputs: news, failures: [{ property: "connection", reason: expired.message }] };
     if (typeof news.node !== "string" || !news.node) {
       failures.push({ property: "node", reason: `${field}: a node hostname or ID is required` });
     }

@@ -15,7 +15,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
-import { connectionChanged, DockerConnection } from "../docker/connection";
+import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { engineMessage, isNotFound } from "../docker/errors";
 import { deepEqual } from "../util/canonical";
@@ -127,6 +127,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
   OverlayNetworkInputs,
   OverlayNetworkOutputs
 > = {
+  configure: configureConnection,
   async check(olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(news.name ?? "")) {

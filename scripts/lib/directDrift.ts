@@ -10,7 +10,6 @@
  * other resource (the AWS edge) is left to the engine (undefined).
  */
 import { execFile } from "child_process";
-import type { DockerConnection } from "../../provider/docker/connection";
 import { engineBinDir, engineEnv, REPO } from "./workspace";
 import { SECRET_SIG, Step, visible } from "./steps";
 
@@ -89,16 +88,6 @@ export function readable(resources: StateResource[]): StateResource[] | undefine
   const other = resources.filter((r) => !SILENT.has(r.type) && !r.type.startsWith(DYNAMIC));
   if (other.length) return undefined;
   return resources.filter((r) => r.type.startsWith(DYNAMIC));
-}
-
-/** Every Docker connection the resources' reads use (each must answer first). */
-export function connectionsOf(resources: StateResource[]): Array<DockerConnection | undefined> {
-  const seen = new Map<string, DockerConnection | undefined>();
-  for (const r of resources) {
-    const c = plain(r.outputs?.connection) as DockerConnection | undefined;
-    seen.set(JSON.stringify(c ?? null), c);
-  }
-  return [...seen.values()];
 }
 
 /**

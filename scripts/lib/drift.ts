@@ -6,13 +6,16 @@
  * engine does it as a refresh in preview mode. Both give the same report.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { connect, DockerConnection } from "../../provider/docker/connection";
+import * as fs from "fs";
+import * as YAML from "yaml";
+import { configureConnection, connect, DockerConnection } from "../../provider/docker/connection";
 import { isUnreachable } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
+import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/topology";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
-import { connectionsOf, exportState, readable, readSteps } from "./directDrift";
+import { exportState, readable, readSteps } from "./directDrift";
 
 export interface DriftedResource {
   type: string;
@@ -28,6 +31,8 @@ export interface DriftReport {
   status: "clean" | "drift" | "error";
   resources: DriftedResource[];
   error?: string;
+  /** Not drift, but due soon: a client bundle about to expire. */
+  warnings?: string[];
 }
 
 export const EXIT = { clean: 0, drift: 1, error: 2 } as const;
@@ -69,6 +74,8 @@ function driftOfSteps(stack: string, steps: Step[]): DriftReport {
 /** Says why a check could not run: the cluster or the credentials, in one line. */
 export function whyNotChecked(text: string): string {
   const lines = text.split("\n").map((l) => l.trim());
+  const named = lines.find((l) => /credentials (expired|rejected):/.test(l));
+  if (named) return named.slice(named.search(/credentials (expired|rejected):/));
   const reach = lines.find((l) => /cannot reach the Docker Engine API/.test(l));
   if (reach) return `cluster unreachable: ${reach.slice(reach.indexOf("cannot reach"))}`;
   const creds = lines.find((l) => /x509|certificate|tls:|unauthorized|401|403|forbidden/i.test(l));
@@ -83,12 +90,21 @@ export function whyNotChecked(text: string): string {
  * The cluster must answer before anything is compared: a stack whose state holds nothing
  * (or nothing a refresh would read) must not come out "clean" just because nothing was asked.
  */
-async function clusterAnswers(connection?: DockerConnection): Promise<string | undefined> {
+async function clusterAnswers(
+  connection: DockerConnection | undefined,
+  warnings: string[],
+  warnDays?: number,
+): Promise<string | undefined> {
+  for (const p of bundleProblems(connection, { warnDays })) {
+    if (p.severity === "error") return p.message;
+    warnings.push(p.message);
+  }
   try {
     await connect(connection).ping();
     return undefined;
   } catch (err) {
     const message = unreachableMessage(err, connection);
+    if (/^credentials (expired|rejected):/.test(message)) return message;
     if (isUnreachable(err)) return `cluster unreachable: ${message}`;
     return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message)
       ? `credentials rejected: ${message}`
@@ -113,6 +129,36 @@ export async function checkDrift(
   return checkDriftWithEngine(stackName, progress);
 }
 
+function withWarnings(report: DriftReport, warnings: string[]): DriftReport {
+  return warnings.length ? { ...report, warnings } : report;
+}
+
+/**
+ * `interlock-ingress:docker` as the stack file sets it now: read from the file when it is
+ * plain text (the lab's socket), through the CLI when it holds secrets (a client bundle).
+ */
+async function configuredConnection(stackName: string): Promise<DockerConnection | undefined> {
+  const key = `${CONFIG_NAMESPACE}:docker`;
+  const raw = stackFileConfig(stackName)[key];
+  if (raw === undefined) return undefined;
+  if (!/secure:/.test(JSON.stringify(raw))) return raw as DockerConnection;
+  const config = await (await openStack(stackName, { create: false })).getAllConfig();
+  return config[key] ? (JSON.parse(config[key].value) as DockerConnection) : undefined;
+}
+
+function stackFileConfig(stackName: string): Record<string, unknown> {
+  const text = fs.readFileSync(stackFileOf(stackName), "utf8");
+  return ((YAML.parse(text) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+}
+
+/** `interlock.bundleExpiryWarnDays` of the stack file, when set. */
+function warnDaysOf(stackName: string): number | undefined {
+  const interlock = stackFileConfig(stackName)[`${CONFIG_NAMESPACE}:interlock`] as
+    { bundleExpiryWarnDays?: unknown } | undefined;
+  const days = interlock?.bundleExpiryWarnDays;
+  return typeof days === "number" ? days : undefined;
+}
+
 function failed(stack: string, error: string): DriftReport {
   return { stack, status: "error", resources: [], error };
 }
@@ -134,11 +180,16 @@ async function checkDriftDirectly(
     const resources = readable(state.resources);
     // Nothing to read: the engine path tells an unreachable cluster from a stack never deployed.
     if (!resources?.length) return undefined;
-    for (const connection of connectionsOf(resources)) {
-      const unreachable = await clusterAnswers(connection);
-      if (unreachable) return failed(stackName, unreachable);
-    }
-    return driftOfSteps(stackName, await readSteps(resources, progress));
+    // The stack's connection as configured now reads, as the engine's providers do
+    // (configureConnection): a rotated bundle works at once, an expired one is named.
+    const current = await configuredConnection(stackName);
+    await configureConnection({
+      config: { get: () => (current ? JSON.stringify(current) : undefined) },
+    });
+    const warnings: string[] = [];
+    const unreachable = await clusterAnswers(current, warnings, warnDaysOf(stackName));
+    if (unreachable) return failed(stackName, unreachable);
+    return withWarnings(driftOfSteps(stackName, await readSteps(resources, progress)), warnings);
   } catch (err) {
     if (err instanceof NoSuchStackError) return failed(stackName, err.message);
     return failed(stackName, whyNotChecked((err as Error).message));
@@ -151,6 +202,7 @@ async function checkDriftWithEngine(
 ): Promise<DriftReport> {
   const events: EngineEvent[] = [];
   const printed: string[] = [];
+  const warnings: string[] = [];
   const fail = (error: string) => failed(stackName, error);
   try {
     const stack = await openStack(stackName, { create: false });
@@ -158,6 +210,8 @@ async function checkDriftWithEngine(
     const docker = config[`${CONFIG_NAMESPACE}:docker`];
     const unreachable = await clusterAnswers(
       docker ? (JSON.parse(docker.value) as DockerConnection) : undefined,
+      warnings,
+      warnDaysOf(stackName),
     );
     if (unreachable) return fail(unreachable);
     const deployed = (await stack.exportStack()).deployment?.resources ?? [];
@@ -187,5 +241,5 @@ async function checkDriftWithEngine(
     if (err instanceof NoSuchStackError) return fail(err.message);
     return fail(whyNotChecked(`${printed.join("")}\n${(err as Error).message}`));
   }
-  return driftOf(stackName, events);
+  return withWarnings(driftOf(stackName, events), warnings);
 }

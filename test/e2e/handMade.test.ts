@@ -14,32 +14,11 @@ import { readLiveConfig } from "../../provider/interlock/live";
 import { LABEL_OWNERS } from "../../provider/interlock/schema";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { REPO } from "../../scripts/lib/workspace";
-import { pulumi, pulumiAsync } from "../support/cli";
+import { pulumiAsync } from "../support/cli";
+import { scratchStack } from "../support/scratchStack";
 import { baseline, docker, LAB, labDocker, swapConfigByHand } from "../support/lab";
 
 const DEMO_HOST = "ingress-demo.lab.capstonec.net";
-
-/** A stack of the given committed lab stack file's config, from empty state. */
-function scratchStack(name: string, from: string, edit: (text: string) => string = (t) => t) {
-  const file = path.join(REPO, `Pulumi.${name}.yaml`);
-  const text = fs
-    .readFileSync(path.join(REPO, `Pulumi.${from}.yaml`), "utf8")
-    .replace(/^encryptionsalt:.*\n?/m, "");
-  const cli = (...args: string[]) => pulumi([...args, "--stack", name]);
-  return {
-    name,
-    cli,
-    init() {
-      pulumi(["stack", "rm", "--yes", "--force", "--stack", name]);
-      fs.writeFileSync(file, edit(text));
-      assert.strictEqual(pulumi(["stack", "init", name]).code, 0);
-    },
-    remove() {
-      pulumi(["stack", "rm", "--yes", "--force", "--stack", name]);
-      fs.rmSync(file, { force: true });
-    },
-  };
-}
 
 /** Service and network IDs by name: what adoption must keep. */
 function ids(): Record<string, string> {

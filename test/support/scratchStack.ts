@@ -1,0 +1,36 @@
+/** A scratch stack through the CLI, of a committed lab stack file's config, from empty state. */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO } from "../../scripts/lib/workspace";
+import { pulumi } from "./cli";
+
+/** The lab stacks' passphrase, which scratch stacks of their files share. */
+export const LAB_PASSPHRASE = "interlock-ingress-lab";
+
+/** A stack of the given committed lab stack file's config, from empty state. */
+export function scratchStack(
+  name: string,
+  from: string,
+  edit: (text: string) => string = (t) => t,
+) {
+  const file = path.join(REPO, `Pulumi.${name}.yaml`);
+  const text = fs
+    .readFileSync(path.join(REPO, `Pulumi.${from}.yaml`), "utf8")
+    .replace(/^encryptionsalt:.*\n?/m, "");
+  const cli = (...args: string[]) => pulumi([...args, "--stack", name]);
+  return {
+    name,
+    file,
+    cli,
+    init() {
+      pulumi(["stack", "rm", "--yes", "--force", "--stack", name]);
+      fs.writeFileSync(file, edit(text));
+      assert.strictEqual(pulumi(["stack", "init", name]).code, 0);
+    },
+    remove() {
+      pulumi(["stack", "rm", "--yes", "--force", "--stack", name]);
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
