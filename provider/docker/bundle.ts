@@ -7,7 +7,7 @@
  * Node modules are required inside the functions: the dynamic providers reach the cluster through
  * this code, and their serialized closures must not capture modules (pulumi/pulumi#6115).
  */
-import { describeEndpoint, DockerConnection } from "./connection";
+import { currentConnection, describeEndpoint, DockerConnection } from "./connection";
 
 /** How close to its expiry a bundle's certificate starts to warn. */
 export const DEFAULT_EXPIRY_WARN_DAYS = 14;
@@ -56,6 +56,7 @@ export function clientCertificate(
   conn?: DockerConnection,
   env: NodeJS.ProcessEnv = process.env,
 ): ClientCertificate | undefined {
+  conn = currentConnection(conn);
   if (conn?.host) {
     // `connect` ignores the environment once a host is configured, even without a cert.
     if (isSocket(conn.host) || !conn.cert) return undefined;

@@ -23,9 +23,10 @@ export interface DockerConnection {
 const STACK_CONNECTION = "__interlockIngressStackConnection";
 
 /**
- * The dynamic providers' `configure`: the engine hands it the stack's config as it is now, also
- * for refresh and destroy. A rotated client bundle then reaches the cluster at once, where the
- * connection stored in each resource's state may have expired.
+ * The dynamic providers' `configure`: the engine hands it the stack's config (as of the last `up`
+ * for refresh and destroy, which Pulumi keeps with the default provider). A resource whose stored
+ * connection is older (moved from env.sh to the stack config) then reads with the stack's.
+ * `npm run drift` calls it with the stack file's connection as it is now.
  */
 export async function configureConnection(req: {
   config: { get(key: string): string | undefined };

@@ -1,7 +1,7 @@
 import type Dockerode from "dockerode";
 import { connect as openDocker, describeEndpoint, DockerConnection } from "./connection";
 import { engineMessage, isOutOfSequence, isUnreachable } from "./errors";
-import { credentialsProblem } from "./bundle";
+import { bundleProblems, credentialsProblem } from "./bundle";
 
 /** How many times an update with a stale version index is re-read and retried. */
 export const VERSION_RETRIES = 8;
@@ -24,7 +24,11 @@ export async function listNodes(docker: Dockerode, conn?: DockerConnection): Pro
   try {
     return (await docker.listNodes()) as SwarmNode[];
   } catch (err) {
-    throw new Error(unreachableMessage(err, conn), { cause: err });
+    const message = unreachableMessage(err, conn);
+    const wrapped = new Error(message, { cause: err });
+    // The engine prints a provider error's stack: for a refused bundle the fix is the message.
+    if (/^credentials (expired|rejected):/.test(message)) wrapped.stack = message;
+    throw wrapped;
   }
 }
 
@@ -32,7 +36,11 @@ export async function listNodes(docker: Dockerode, conn?: DockerConnection): Pro
 export function unreachableMessage(err: unknown, conn?: DockerConnection): string {
   // An expired or refused client bundle is named as such, never as an OpenSSL line.
   const credentials = credentialsProblem(err, conn);
-  if (credentials) return credentials;
+  if (credentials) {
+    // Engines answer an expired certificate with "bad certificate" too; the bundle itself says.
+    const expired = bundleProblems(conn, { warnDays: 0 }).find((p) => p.severity === "error");
+    return expired?.message ?? credentials;
+  }
   const where = describeEndpoint(conn);
   if (isUnreachable(err)) {
     return (
@@ -105,6 +113,10 @@ export async function reaching<T>(
   try {
     return await fn();
   } catch (err) {
-    throw new Error(unreachableMessage(err, conn), { cause: err });
+    const message = unreachableMessage(err, conn);
+    const wrapped = new Error(message, { cause: err });
+    // The engine prints a provider error's stack: for a refused bundle the fix is the message.
+    if (/^credentials (expired|rejected):/.test(message)) wrapped.stack = message;
+    throw wrapped;
   }
 }

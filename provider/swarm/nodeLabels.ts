@@ -9,7 +9,8 @@
  * - delete: removes only the owned keys that still hold the value this resource set (a key
  *           another resource or a person has set since is left alone); other labels untouched.
  * - replace: when `node` changes.
- * Import: `{ import: "<hostname or node id>#<key>,<key>" }`.
+ * No import ID: the engine does not import dynamic-provider resources (pulumi/pulumi#16175,
+ * #11279); a node labelled by hand is taken over by create, which sets the value it has.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
@@ -57,10 +58,8 @@ export interface NodeLabelsOutputs extends NodeLabelsInputs {
   hostname: string;
 }
 
-function ownedKeys(id: string, props?: Partial<NodeLabelsOutputs>): string[] {
-  if (props?.labels) return Object.keys(props.labels);
-  const [, keys] = id.split("#");
-  return keys ? keys.split(",").filter(Boolean) : [];
+function ownedKeys(props?: Partial<NodeLabelsOutputs>): string[] {
+  return Object.keys(props?.labels ?? {});
 }
 
 /** The NodeLabels provider. */
@@ -191,13 +190,13 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async read(id, props) {
-    const [ref] = id.split("#");
+    const ref = id;
     const nodes = await swarm.listNodes(swarm.connect(props?.connection), props?.connection);
     const node = swarm.findNode(nodes, props?.nodeId ?? ref) ?? swarm.findNode(nodes, ref);
     if (!node) return {};
     const live = node.Spec.Labels ?? {};
     const labels: Record<string, string> = {};
-    for (const key of ownedKeys(id, props)) if (live[key] !== undefined) labels[key] = live[key];
+    for (const key of ownedKeys(props)) if (live[key] !== undefined) labels[key] = live[key];
     const outs: NodeLabelsOutputs = {
       ...(props as NodeLabelsOutputs),
       node: props?.node ?? ref,

@@ -141,7 +141,7 @@ async function configuredConnection(stackName: string): Promise<DockerConnection
   const key = `${CONFIG_NAMESPACE}:docker`;
   const raw = stackFileConfig(stackName)[key];
   if (raw === undefined) return undefined;
-  if (!/secure:/.test(JSON.stringify(raw))) return raw as DockerConnection;
+  if (!/"secure":/.test(JSON.stringify(raw))) return raw as DockerConnection;
   const config = await (await openStack(stackName, { create: false })).getAllConfig();
   return config[key] ? (JSON.parse(config[key].value) as DockerConnection) : undefined;
 }

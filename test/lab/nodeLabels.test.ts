@@ -114,15 +114,6 @@ describe("NodeLabels against the lab swarm", function () {
       assert.deepStrictEqual(diff.replaces, []);
     });
 
-    it("read imports the labels named in an import ID", async () => {
-      const read = await nodeLabelsProvider.read!(`${LAB.dev}#${CLUSTER}`, {
-        connection: conn,
-      } as NodeLabelsOutputs);
-      assert.strictEqual(read.id, outs.nodeId);
-      assert.deepStrictEqual(read.props!.labels, { [CLUSTER]: "prod" });
-      assert.strictEqual(read.props!.hostname, LAB.dev);
-    });
-
     it("a node change forces a replacement", async () => {
       const diff = await nodeLabelsProvider.diff!(id, outs, inputs({ node: LAB.test }));
       assert.deepStrictEqual(diff.replaces, ["node"]);
