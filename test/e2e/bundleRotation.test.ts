@@ -1,6 +1,6 @@
 /**
  * A client bundle that expires, and its rotation on a deployed stack, through the `pulumi` CLI
- * and `npm run drift`: the lab's CA issues a bundle valid for two minutes, the stack keeps it as
+ * and `npm run drift`: the lab's CA issues a bundle valid for a minute, the stack keeps it as
  * secret config and deploys with it; once expired, preview and drift name it; a second bundle
  * from the same CA (nothing else revoked) set into the stack makes up, drift and destroy work.
  */
@@ -117,7 +117,7 @@ describe("a client bundle that expires, rotated on a deployed stack", function (
     fs.writeFileSync(path.join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
     stack.init();
     setSecret("ca", fs.readFileSync(path.join(TLS, "ca.pem"), "utf8"));
-    expires = new Date(Date.now() + 120_000);
+    expires = new Date(Date.now() + 60_000);
     setBundle(issueBundle(dir, "first", expires));
   });
   after(() => {
