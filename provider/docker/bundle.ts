@@ -187,7 +187,8 @@ interface TlsLikeError {
 }
 
 /** The client's own checks of the server's certificate (node's codes, from OpenSSL's). */
-const SERVER_CERT_CODES = new Set([
+// An array, not a Set: Pulumi serializes a Set captured by a provider as a plain object.
+const SERVER_CERT_CODES = [
   "CERT_HAS_EXPIRED",
   "CERT_NOT_YET_VALID",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -199,7 +200,7 @@ const SERVER_CERT_CODES = new Set([
   "CERT_SIGNATURE_FAILURE",
   "CERT_REVOKED",
   "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
+];
 
 /**
  * One line for an Engine API or TLS error caused by the credentials, or undefined for any other
@@ -222,7 +223,7 @@ function classify(e: TlsLikeError, where: string): string | undefined {
   const alert = tlsAlert(e);
   if (alert) return alertProblem(alert, where);
   const code = e.code ?? "";
-  if (SERVER_CERT_CODES.has(code)) return serverCertProblem(code, e.message ?? "", where);
+  if (SERVER_CERT_CODES.includes(code)) return serverCertProblem(code, e.message ?? "", where);
   if (code === "ERR_OSSL_X509_KEY_VALUES_MISMATCH") {
     return (
       `credentials rejected: the client certificate and key for ${where} are not a pair ` +

@@ -37,6 +37,11 @@ export async function configureConnection(req: {
   };
 }
 
+/** Undoes configureConnection in a process that checks several stacks (`npm run drift`). */
+export function forgetConnection(): void {
+  delete (globalThis as Record<string, unknown>)[STACK_CONNECTION];
+}
+
 /** The stack's connection as configured now when a provider was configured, else `conn`. */
 export function currentConnection(conn?: DockerConnection): DockerConnection | undefined {
   const configured = (globalThis as Record<string, unknown>)[STACK_CONNECTION] as

@@ -149,7 +149,17 @@ function spellingIn(section: ExtensionSection, key: string): string | undefined 
 function imagesOf(section: ExtensionSection): Array<[string, string]> {
   return IMAGE_KEYS.map((key) => spellingIn(section, key))
     .filter((k): k is string => k !== undefined && typeof section[k] === "string")
-    .map((k) => [k, section[k] as string]);
+    .map((k) => [k, section[k] as string] as [string, string])
+    .filter(([, image]) => isMkeImage(image));
+}
+
+/**
+ * MKE's own Interlock images (`…/ucp-interlock-proxy:3.8.0`) follow its release; a custom proxy
+ * image (`registry/nginx-custom:1.25`) has a release of its own and is left alone.
+ */
+function isMkeImage(image: string): boolean {
+  const repository = splitImage(image).repository;
+  return repository.slice(repository.lastIndexOf("/") + 1).startsWith("ucp-interlock");
 }
 
 /** Why follow-core cannot follow `coreImage`, or undefined when its tag can be followed. */

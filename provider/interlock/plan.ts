@@ -177,6 +177,21 @@ export function adoptionChanges(before: ExtensionSection, after: ExtensionSectio
   );
 }
 
+/** One error per declared environment whose section another stack owns. */
+function ownershipErrors(input: PlanInput): Problem[] {
+  return input.environments.flatMap((env) => {
+    const owner = ownerOf(input.owners, env.name, input.stack);
+    return owner
+      ? [
+          error(
+            `${CONFIG_NAMESPACE}:environments.${env.name}: section [Extensions.${env.name}] is owned by stack "${owner}"` +
+              `${input.liveName ? ` (label on ${input.liveName})` : ""}; remove ${env.name} from this stack or from "${owner}"`,
+          ),
+        ]
+      : [];
+  });
+}
+
 /** Renders, merges and validates; pure, so preview, rollout and render agree. */
 export function planConfig(input: PlanInput): Plan {
   const liveName = input.liveName ? ` ${input.liveName}` : "";
@@ -190,7 +205,8 @@ export function planConfig(input: PlanInput): Plan {
   const fromTemplate = input.environments.filter((e) => !bases[e.name]);
   let template: Template | Problem | undefined = resolveTemplate(input);
   if ("severity" in template) {
-    const firstAdopted = input.environments.find((e) => handMade.includes(e.name));
+    // Bases kept from earlier runs count too: an adopting stack may add an environment later.
+    const firstAdopted = input.environments.find((e) => bases[e.name]);
     if (!fromTemplate.length) template = undefined;
     else if (firstAdopted && input.settings.template === "default") {
       // The blog's end state has no [Extensions.default] left: its reader copied one section
@@ -207,7 +223,8 @@ export function planConfig(input: PlanInput): Plan {
         adoptions: [],
         remove: [],
         merged: input.live,
-        problems: [template],
+        // A section another stack owns is the real cause when there is nothing to render from.
+        problems: [...ownershipErrors(input), template],
       };
   }
   const rendered = Object.fromEntries(
@@ -254,17 +271,7 @@ export function planConfig(input: PlanInput): Plan {
     }
   }
   const declared = Object.keys(sections);
-  for (const name of declared) {
-    const owner = ownerOf(input.owners, name, input.stack);
-    if (owner) {
-      problems.push(
-        error(
-          `${CONFIG_NAMESPACE}:environments.${name}: section [Extensions.${name}] is owned by stack "${owner}"` +
-            `${input.liveName ? ` (label on ${input.liveName})` : ""}; remove ${name} from this stack or from "${owner}"`,
-        ),
-      );
-    }
-  }
+  problems.push(...ownershipErrors(input));
   const remove = sectionsToRemove({
     live: input.live,
     stack: input.stack,

@@ -10,7 +10,9 @@ import { ConfigObject, LiveConfig, readConfigObject } from "./live";
 import { ownersOf } from "./owners";
 import { Owners } from "./plan";
 import { CoreConfig, LABEL_OWNERS } from "./schema";
+import { readSavedTemplate } from "./templateStore";
 import { parseCoreConfig } from "./toml";
+import { deepEqual } from "../util/canonical";
 
 /** What a reset took away, as the newest recorded version has it. */
 export interface Reset {
@@ -37,6 +39,10 @@ export async function detectReset(
   if (live.labels[LABEL_OWNERS] !== undefined) return undefined;
   const present = Object.keys(live.config.Extensions ?? {});
   if (present.some((s) => s !== template)) return undefined;
+  // MKE restarts the core with UCP's own template section, the one saved when a stack first
+  // replaced it; a template edited by hand means a person chose this config.
+  const saved = await readSavedTemplate(docker, template);
+  if (saved && !deepEqual(saved.section, live.config.Extensions?.[template])) return undefined;
   const newest = [...configs].reverse().find((c) => c.labels[LABEL_OWNERS] !== undefined);
   if (!newest || newest.name === live.ref.ConfigName) return undefined;
   const { text, labels } = await readConfigObject(docker, newest.ID);

@@ -44,6 +44,8 @@ export interface OverlayNetworkInputs {
   connection?: DockerConnection;
   /** Bumped when the provider's behaviour changes, so stored state runs the new code. */
   providerVersion?: string;
+  /** `attachable` of a network adopted without the stack saying: what later runs declare. */
+  adoptedAttachable?: boolean;
 }
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
@@ -147,7 +149,10 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
         : undefined;
     if (live) {
       // The blog's network is not attachable; a stack that does not say keeps what is there.
-      if (news.attachable === undefined) inputs.attachable = Boolean(live.Attachable);
+      if (news.attachable === undefined) {
+        inputs.attachable = Boolean(live.Attachable);
+        inputs.adoptedAttachable = inputs.attachable;
+      }
       const conflicts = adoptionConflicts(live, inputs);
       if (conflicts.length) {
         const users = await networkUsers(swarm.connect(news.connection), live);
@@ -164,8 +169,11 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
         );
       }
     }
-    // Unsaid, attachable stays as the network was adopted or created.
-    inputs.attachable = inputs.attachable ?? olds?.attachable ?? true;
+    // Unsaid, attachable is what the network had when adopted, else true. Not the refreshed
+    // value: a network recreated by hand with another one is replaced.
+    if (news.attachable === undefined && olds?.adoptedAttachable !== undefined)
+      inputs.adoptedAttachable = olds.adoptedAttachable;
+    inputs.attachable = inputs.attachable ?? inputs.adoptedAttachable ?? true;
     return { inputs, failures };
   },
 

@@ -10,6 +10,7 @@
  * other resource (the AWS edge) is left to the engine (undefined).
  */
 import { execFile } from "child_process";
+import type { DockerConnection } from "../../provider/docker/connection";
 import { engineBinDir, engineEnv, REPO } from "./workspace";
 import { SECRET_SIG, Step, visible } from "./steps";
 
@@ -81,6 +82,11 @@ function keepSecret(before: unknown, after: unknown): unknown {
     );
   }
   return after;
+}
+
+/** The connection the state's resources were deployed with (drift without a stack-file one). */
+export function connectionsOf(resources: StateResource[]): Array<DockerConnection | undefined> {
+  return resources.map((r) => plain(r.outputs?.connection) as DockerConnection | undefined);
 }
 
 /** The state's resources this path can read, or undefined when one needs the engine. */

@@ -8,14 +8,19 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { configureConnection, connect, DockerConnection } from "../../provider/docker/connection";
+import {
+  configureConnection,
+  connect,
+  DockerConnection,
+  forgetConnection,
+} from "../../provider/docker/connection";
 import { isUnreachable } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/topology";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
-import { exportState, readable, readSteps } from "./directDrift";
+import { connectionsOf, exportState, readable, readSteps } from "./directDrift";
 
 export interface DriftedResource {
   type: string;
@@ -137,13 +142,20 @@ function withWarnings(report: DriftReport, warnings: string[]): DriftReport {
  * `interlock-ingress:docker` as the stack file sets it now: read from the file when it is
  * plain text (the lab's socket), through the CLI when it holds secrets (a client bundle).
  */
-async function configuredConnection(stackName: string): Promise<DockerConnection | undefined> {
+async function configuredConnection(
+  stackName: string,
+): Promise<{ conn: DockerConnection; raw: string } | undefined> {
   const key = `${CONFIG_NAMESPACE}:docker`;
-  const raw = stackFileConfig(stackName)[key];
-  if (raw === undefined) return undefined;
-  if (!/"secure":/.test(JSON.stringify(raw))) return raw as DockerConnection;
-  const config = await (await openStack(stackName, { create: false })).getAllConfig();
-  return config[key] ? (JSON.parse(config[key].value) as DockerConnection) : undefined;
+  const value = stackFileConfig(stackName)[key];
+  // Absent from the stack file (env.sh, or config from elsewhere): the state's connection holds.
+  if (value === undefined) return undefined;
+  let raw = JSON.stringify(value);
+  if (/"secure":/.test(raw)) {
+    const config = await (await openStack(stackName, { create: false })).getAllConfig();
+    if (!config[key]) return undefined;
+    raw = config[key].value;
+  }
+  return { conn: JSON.parse(raw) as DockerConnection, raw };
 }
 
 function stackFileConfig(stackName: string): Record<string, unknown> {
@@ -182,14 +194,18 @@ async function checkDriftDirectly(
     if (!resources?.length) return undefined;
     // The stack's connection as configured now reads, as the engine's providers do
     // (configureConnection): a rotated bundle works at once, an expired one is named.
-    const current = await configuredConnection(stackName);
-    await configureConnection({
-      config: { get: () => (current ? JSON.stringify(current) : undefined) },
-    });
+    const configured = await configuredConnection(stackName);
+    const current = configured ? configured.conn : connectionsOf(resources)[0];
     const warnings: string[] = [];
     const unreachable = await clusterAnswers(current, warnings, warnDaysOf(stackName));
     if (unreachable) return failed(stackName, unreachable);
-    return withWarnings(driftOfSteps(stackName, await readSteps(resources, progress)), warnings);
+    if (configured) await configureConnection({ config: { get: () => configured.raw } });
+    try {
+      return withWarnings(driftOfSteps(stackName, await readSteps(resources, progress)), warnings);
+    } finally {
+      // This process may check other stacks next (the tests do): theirs, not this one's.
+      forgetConnection();
+    }
   } catch (err) {
     if (err instanceof NoSuchStackError) return failed(stackName, err.message);
     return failed(stackName, whyNotChecked((err as Error).message));

@@ -515,3 +515,24 @@ describe("interlock images: imageDriftProblems", () => {
     assert.strictEqual(imageDriftProblems({ dev: oldSection() }, CORE, at).length, 1);
   });
 });
+
+describe("interlock images: a custom proxy image beside MKE's", () => {
+  const section = (): ExtensionSection => ({
+    Image: "mirantis/ucp-interlock-extension:3.7.1",
+    ProxyImage: "registry.example.com/nginx-custom:1.25",
+  });
+
+  it("follow-core moves MKE's images and leaves the custom one on its own release", () => {
+    const r = applyImages(section(), "follow-core", "mirantis/ucp-interlock:3.8.0", "env");
+    assert.deepStrictEqual(r.section, {
+      Image: "mirantis/ucp-interlock-extension:3.8.0",
+      ProxyImage: "registry.example.com/nginx-custom:1.25",
+    });
+  });
+
+  it("warns of MKE's image behind the core, never of the custom one", () => {
+    const [p] = imageDriftProblems({ dev: section() }, "mirantis/ucp-interlock:3.8.0", (s) => s);
+    assert.match(p.message, /^dev\.Image is mirantis\/ucp-interlock-extension:3\.7\.1 while/);
+    assert.doesNotMatch(p.message, /nginx-custom/);
+  });
+});
