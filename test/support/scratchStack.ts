@@ -34,3 +34,13 @@ export function scratchStack(
     },
   };
 }
+
+/** A stack file's text without the blog's demo (a stack of the Interlock side only, faster). */
+export function withoutDemo(text: string): string {
+  const out = text.replace(
+    /^ {2}# The blog's demo.*\n {2}interlock-ingress:demo:\n( {4}.*\n)+/m,
+    "",
+  );
+  if (out === text) throw new Error("the stack file has no interlock-ingress:demo block");
+  return out;
+}
