@@ -47,7 +47,9 @@ export async function detectReset(
   if (!newest || newest.name === live.ref.ConfigName) return undefined;
   const { text, labels } = await readConfigObject(docker, newest.ID);
   const recorded = parseCoreConfig(text, `the recorded Interlock config ${newest.name}`);
-  const restored = Object.keys(recorded.Extensions ?? {}).filter((s) => s !== template);
+  const restored = Object.keys(recorded.Extensions ?? {})
+    .filter((s) => s !== template)
+    .sort();
   if (!restored.length) return undefined;
   const owners = ownersOf({
     ...live,

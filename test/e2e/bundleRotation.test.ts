@@ -13,7 +13,7 @@ import * as path from "path";
 import { REPO } from "../../scripts/lib/workspace";
 import { pulumi as cli } from "../support/cli";
 import { baseline } from "../support/lab";
-import { LAB_PASSPHRASE, scratchStack, withoutDemo } from "../support/scratchStack";
+import { scratchStack, withoutDemo } from "../support/scratchStack";
 
 const TLS = "/var/lib/interlock-lab/tls";
 
@@ -75,7 +75,8 @@ function drift(stack: string): { code: number; out: string } {
   const r = spawnSync("npm", ["run", "--silent", "drift", "--", "--stack", stack], {
     cwd: REPO,
     encoding: "utf8",
-    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE },
+    // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
+    env: process.env,
   });
   return { code: r.status ?? -1, out: r.stdout + r.stderr };
 }

@@ -13,7 +13,7 @@ import { readLiveConfig } from "../../provider/interlock/live";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, labDocker, swapConfigByHand } from "../support/lab";
-import { LAB_PASSPHRASE, scratchStack, withoutDemo } from "../support/scratchStack";
+import { scratchStack, withoutDemo } from "../support/scratchStack";
 
 /** `npm run drift` as a scheduled job runs it: its exit code and report. */
 function drift(
@@ -32,7 +32,8 @@ function drift(
     {
       cwd: REPO,
       encoding: "utf8",
-      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE },
+      // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
+      env: process.env,
     },
   );
   return { code: r.status ?? -1, report: JSON.parse(r.stdout) };
@@ -85,8 +86,9 @@ describe("MKE's day two on per-environment stacks, through the pulumi CLI", func
   });
 
   it("another environment's rollout is not drift of this one; a hand edit of its own section is", async () => {
-    assert.strictEqual(dev.cli("up", "--yes").code, 0);
+    // Prod first: the reverse of perEnvironment.test.ts's order.
     assert.strictEqual(prod.cli("up", "--yes").code, 0);
+    assert.strictEqual(dev.cli("up", "--yes").code, 0);
     assert.deepStrictEqual(drift("d2-dev").code, 0);
     fs.writeFileSync(
       prod.file,

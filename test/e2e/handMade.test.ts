@@ -131,7 +131,8 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
         {
           cwd: REPO,
           encoding: "utf8",
-          env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "interlock-ingress-lab" },
+          // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
+          env: process.env,
         },
       );
       assert.strictEqual(drift.status, 0, drift.stdout + drift.stderr);

@@ -5,9 +5,6 @@ import * as path from "path";
 import { REPO } from "../../scripts/lib/workspace";
 import { pulumi } from "./cli";
 
-/** The lab stacks' passphrase, which scratch stacks of their files share. */
-export const LAB_PASSPHRASE = "interlock-ingress-lab";
-
 /** A stack of the given committed lab stack file's config, from empty state. */
 export function scratchStack(
   name: string,
