@@ -144,9 +144,10 @@ function withWarnings(report: DriftReport, warnings: string[]): DriftReport {
  */
 async function configuredConnection(
   stackName: string,
+  file: Record<string, unknown>,
 ): Promise<{ conn: DockerConnection; raw: string } | undefined> {
   const key = `${CONFIG_NAMESPACE}:docker`;
-  const value = stackFileConfig(stackName)[key];
+  const value = file[key];
   // Absent from the stack file (env.sh, or config from elsewhere): the state's connection holds.
   if (value === undefined) return undefined;
   let raw = JSON.stringify(value);
@@ -164,8 +165,8 @@ function stackFileConfig(stackName: string): Record<string, unknown> {
 }
 
 /** `interlock.bundleExpiryWarnDays` of the stack file, when set. */
-function warnDaysOf(stackName: string): number | undefined {
-  const interlock = stackFileConfig(stackName)[`${CONFIG_NAMESPACE}:interlock`] as
+function warnDaysOf(file: Record<string, unknown>): number | undefined {
+  const interlock = file[`${CONFIG_NAMESPACE}:interlock`] as
     { bundleExpiryWarnDays?: unknown } | undefined;
   const days = interlock?.bundleExpiryWarnDays;
   return typeof days === "number" ? days : undefined;
@@ -194,10 +195,11 @@ async function checkDriftDirectly(
     if (!resources?.length) return undefined;
     // The stack's connection as configured now reads, as the engine's providers do
     // (configureConnection): a rotated bundle works at once, an expired one is named.
-    const configured = await configuredConnection(stackName);
+    const file = stackFileConfig(stackName);
+    const configured = await configuredConnection(stackName, file);
     const current = configured ? configured.conn : connectionsOf(resources)[0];
     const warnings: string[] = [];
-    const unreachable = await clusterAnswers(current, warnings, warnDaysOf(stackName));
+    const unreachable = await clusterAnswers(current, warnings, warnDaysOf(file));
     if (unreachable) return failed(stackName, unreachable);
     if (configured) await configureConnection({ config: { get: () => configured.raw } });
     try {
@@ -227,7 +229,7 @@ async function checkDriftWithEngine(
     const unreachable = await clusterAnswers(
       docker ? (JSON.parse(docker.value) as DockerConnection) : undefined,
       warnings,
-      warnDaysOf(stackName),
+      warnDaysOf(stackFileConfig(stackName)),
     );
     if (unreachable) return fail(unreachable);
     const deployed = (await stack.exportStack()).deployment?.resources ?? [];

@@ -15,8 +15,15 @@ import { LABEL_OWNERS } from "../../provider/interlock/schema";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { REPO } from "../../scripts/lib/workspace";
 import { pulumiAsync } from "../support/cli";
-import { scratchStack } from "../support/scratchStack";
-import { baseline, docker, LAB, labDocker, swapConfigByHand } from "../support/lab";
+import { driftEnv, scratchStack } from "../support/scratchStack";
+import {
+  baseline,
+  docker,
+  LAB,
+  labDocker,
+  mountedConfigName,
+  swapConfigByHand,
+} from "../support/lab";
 
 const DEMO_HOST = "ingress-demo.lab.capstonec.net";
 
@@ -131,8 +138,7 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
         {
           cwd: REPO,
           encoding: "utf8",
-          // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
-          env: process.env,
+          env: driftEnv(),
         },
       );
       assert.strictEqual(drift.status, 0, drift.stdout + drift.stderr);
@@ -253,7 +259,7 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
     // The next file starts from a baseline of its own.
     after(() => stack.remove());
 
-    it("a network of the same name in another collection", () => {
+    it("a network of the same name in another collection", async () => {
       docker(
         "network",
         "create",
@@ -263,29 +269,14 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
         "--driver",
         "overlay",
       );
-      const mounted = docker(
-        "service",
-        "inspect",
-        "ucp-interlock",
-        "--format",
-        "{{json .Spec.TaskTemplate.ContainerSpec.Configs}}",
-      );
+      const mounted = await mountedConfigName();
       const r = stack.cli("preview");
       assert.strictEqual(r.code, 1, r.out);
       assert.match(
         r.out,
         /network ingress_dev \(\w+\) already exists, made outside this stack, and cannot be adopted: it has label com\.docker\.ucp\.access\.label=\/test, the stack declares \/dev\. Replacing it would cut off whatever uses it; either make the stack declare what the network has, or move its users off and remove it \(docker network rm ingress_dev\) so that up creates it/,
       );
-      assert.strictEqual(
-        docker(
-          "service",
-          "inspect",
-          "ucp-interlock",
-          "--format",
-          "{{json .Spec.TaskTemplate.ContainerSpec.Configs}}",
-        ),
-        mounted,
-      );
+      assert.strictEqual(await mountedConfigName(), mounted);
       docker("network", "rm", "ingress_dev");
     });
 
