@@ -13,7 +13,7 @@ import * as path from "path";
 import { REPO } from "../../scripts/lib/workspace";
 import { pulumi as cli } from "../support/cli";
 import { baseline } from "../support/lab";
-import { scratchStack, withoutDemo } from "../support/scratchStack";
+import { driftEnv, scratchStack, withoutDemo } from "../support/scratchStack";
 
 const TLS = "/var/lib/interlock-lab/tls";
 
@@ -75,8 +75,7 @@ function drift(stack: string): { code: number; out: string } {
   const r = spawnSync("npm", ["run", "--silent", "drift", "--", "--stack", stack], {
     cwd: REPO,
     encoding: "utf8",
-    // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
-    env: process.env,
+    env: driftEnv(),
   });
   return { code: r.status ?? -1, out: r.stdout + r.stderr };
 }

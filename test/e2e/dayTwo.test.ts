@@ -13,7 +13,7 @@ import { readLiveConfig } from "../../provider/interlock/live";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, labDocker, swapConfigByHand } from "../support/lab";
-import { scratchStack, withoutDemo } from "../support/scratchStack";
+import { driftEnv, scratchStack, withoutDemo } from "../support/scratchStack";
 
 /** `npm run drift` as a scheduled job runs it: its exit code and report. */
 function drift(
@@ -32,8 +32,7 @@ function drift(
     {
       cwd: REPO,
       encoding: "utf8",
-      // The same environment as the CLI calls: a passphrase an earlier file set applies to both.
-      env: process.env,
+      env: driftEnv(),
     },
   );
   return { code: r.status ?? -1, report: JSON.parse(r.stdout) };

@@ -41,3 +41,14 @@ export function withoutDemo(text: string): string {
   if (out === text) throw new Error("the stack file has no interlock-ingress:demo block");
   return out;
 }
+
+/**
+ * The environment `npm run drift` needs to read a scratch stack's secrets: the passphrase the
+ * CLI calls used (scripts/env.sh sets the lab's when none is set; an earlier file may set one).
+ */
+export function driftEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "interlock-ingress-lab",
+  };
+}
