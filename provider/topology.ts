@@ -52,6 +52,11 @@ export interface InterlockSettings {
   images?: import("./interlock/images").ImagesSetting;
   /** Days before the client bundle's certificate expires that preview and drift warn (14). */
   bundleExpiryWarnDays?: number;
+  /**
+   * Stacks that are gone (`pulumi stack rm --force`) whose sections and ingress nodes this
+   * stack may take (provider/interlock/release.ts).
+   */
+  release?: string[];
 }
 
 /** The whole parsed stack config of the Interlock side. */
@@ -68,6 +73,28 @@ export const DEFAULT_INTERLOCK: InterlockSettings = {
   removeStaleServices: true,
   verifyTimeoutSeconds: 300,
   workersOnly: true,
+};
+
+/**
+ * Ports Swarm and MKE hold on the nodes ("open the following ports", MKE 3.8 CLI reference,
+ * install: https://docs.mirantis.com/mke/3.8/cli-ref/mke-cli-install.html). 443 is left out:
+ * MKE's controller holds it on managers only, and ingress nodes are workers.
+ */
+const RESERVED_PORTS: Record<number, string> = {
+  179: "Calico's BGP port (MKE)",
+  2376: "the Docker engine's TLS port (MKE's --swarm-port)",
+  2377: "Swarm's cluster management port",
+  4789: "Swarm's overlay (VXLAN) port",
+  6443: "the Kubernetes API port (MKE)",
+  7946: "Swarm's node gossip port",
+  10250: "the kubelet's port (MKE)",
+  12376: "MKE's TLS proxy port",
+  ...Object.fromEntries(
+    [12379, 12380, 12381, 12382, 12383, 12384, 12385, 12386, 12387, 12388, 12390].map((p) => [
+      p,
+      "one of MKE's control ports (12379-12390)",
+    ]),
+  ),
 };
 
 /** Every problem of a stack config, each naming its key and the fix. */
@@ -197,6 +224,10 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
           problems.push(
             `${at}.${port}: ${JSON.stringify(value[port] ?? null)} is not a port number (1-65535); set it, e.g. ${port === "publishedPort" ? 8082 : 8445}`,
           );
+        } else if (RESERVED_PORTS[value[port] as number]) {
+          problems.push(
+            `${at}.${port}: ${value[port]} is ${RESERVED_PORTS[value[port] as number]} on every node, so the proxy could not bind it and the environment would be left without one; use another port, e.g. ${port === "publishedPort" ? 8082 : 8445}`,
+          );
         }
       }
       if (isPort(value.publishedPort) && value.publishedPort === value.publishedSSLPort) {
@@ -280,9 +311,17 @@ export function parseTopology(raw: { environments?: unknown; interlock?: unknown
           else interlock.bundleExpiryWarnDays = v as number;
           continue;
         }
+        if (k === "release") {
+          if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && s !== ""))
+            problems.push(
+              `${at}: expected a list of stack names, e.g. ["dev"], got ${JSON.stringify(v)}`,
+            );
+          else if (v.length) interlock.release = [...new Set(v as string[])];
+          continue;
+        }
         if (!(k in DEFAULT_INTERLOCK)) {
           problems.push(
-            `${at}: unknown setting; known: ${[...Object.keys(DEFAULT_INTERLOCK), "images", "bundleExpiryWarnDays"].join(", ")}`,
+            `${at}: unknown setting; known: ${[...Object.keys(DEFAULT_INTERLOCK), "images", "bundleExpiryWarnDays", "release"].join(", ")}`,
           );
           continue;
         }

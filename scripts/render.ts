@@ -4,7 +4,8 @@
  * Prints the complete Interlock config TOML that `pulumi up` would write for the stack, and
  * its unified diff against the live config when the cluster is reachable (DOCKER_HOST & co;
  * the lab stack defaults to the lab). Changes nothing: the review aid for pull requests.
- * Exit 0 when the config is valid, 1 when it has problems, 2 when it could not be rendered.
+ * Exit 0 when the config is valid, 1 when it has problems, 2 when it could not be rendered
+ * (an unreachable cluster included: `--offline` renders over UCP's default config instead).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -45,9 +46,13 @@ async function main(argv: string[]): Promise<number> {
       owners = ownersOf(live, await listCoreConfigs(docker));
       saved = await readSavedTemplate(docker, topology.interlock.template);
     } catch (err) {
+      // A render over UCP's default config is not what `up` would write on this cluster:
+      // only when asked for.
       console.error(
-        `# live config not read (${(err as Error).message.split("\n")[0]}); rendering over UCP's default config`,
+        `could not read the live config at ${host ?? "the default Docker endpoint"} (${(err as Error).message.split("\n")[0]}); ` +
+          `fix the connection (the stack's interlock-ingress:docker or DOCKER_HOST), or pass --offline to render over UCP's default config`,
       );
+      return 2;
     }
   }
   const base =

@@ -49,11 +49,60 @@ export function currentConnection(conn?: DockerConnection): DockerConnection | u
   return configured ? configured.conn : conn;
 }
 
+const CONNECTION_KEYS = ["host", "ca", "cert", "key"];
+
+/**
+ * Problems of `interlock-ingress:docker` as the stack config gives it, each naming the key
+ * and the fix; never a PEM value.
+ */
+export function connectionProblems(raw: unknown): string[] {
+  const at = "interlock-ingress:docker";
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== "object" || Array.isArray(raw))
+    return [
+      `${at}: expected a table {host, ca, cert, key} (the client bundle's env.sh and PEM files)`,
+    ];
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    if (!CONNECTION_KEYS.includes(k)) {
+      problems.push(`${at}.${k}: unknown setting; known: ${CONNECTION_KEYS.join(", ")}`);
+    } else if (typeof v !== "string") {
+      problems.push(`${at}.${k}: expected a string`);
+    } else if (k === "host") {
+      const problem = hostProblem(v);
+      if (problem) problems.push(`${at}.host: ${problem}`);
+    } else if (!v.includes("-----BEGIN ")) {
+      problems.push(
+        `${at}.${k}: not PEM text; set it from the client bundle's ${k}.pem: pulumi config set --secret --path '${at}.${k}' < ${k}.pem`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Why `host` is not an Engine API address, if it is not. */
+function hostProblem(host: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(host);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if (["tcp:", "unix:", "http:", "https:"].includes(url.protocol) && (url.hostname || url.pathname))
+    return undefined;
+  return (
+    `${JSON.stringify(host)} is not an Engine API address; use the DOCKER_HOST of the client bundle's env.sh, ` +
+    `e.g. tcp://ucp.example.com:443, or unix:///var/run/docker.sock`
+  );
+}
+
 /** Opens a Docker client; loads dockerode lazily so dynamic providers serialize without it. */
 export function connect(given?: DockerConnection): Dockerode {
   const Docker = require("dockerode") as typeof Dockerode;
   const conn = currentConnection(given);
   if (!conn?.host) return new Docker();
+  const problem = hostProblem(conn.host);
+  if (problem) throw new Error(`interlock-ingress:docker.host: ${problem}`);
   const url = new URL(conn.host);
   if (url.protocol === "unix:") return new Docker({ socketPath: url.pathname });
   const tls = Boolean(conn.ca || conn.cert || conn.key);

@@ -28,13 +28,16 @@ import { engineInfo, engineWarn } from "../util/engineLog";
 import { EnvironmentSpec, InterlockSettings } from "../topology";
 import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
 import { ownersOf, withOwner } from "./owners";
+import { nodeClaimProblems } from "./nodeClaims";
+import { releasedOwners, releasePending, releaseProblems } from "./release";
 import { mergeConfig, pickSections, Problem } from "./render";
-import { ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
+import { ownedBy, ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
 import { pruneConfigs, removeOrphans, rollout, Reporter, rolloutError } from "./rollout";
 import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
 import { detectReset, Reset, resetWarning, restoredConfig } from "./reset";
 import { droppedComments, stringifyCoreConfig } from "./toml";
+import { configSizeProblem } from "./size";
 import { validateCoreConfig } from "./validate";
 import { ClusterStatus, removeStaleServices, settledSnapshot, verifyClusters } from "./verify";
 
@@ -77,11 +80,6 @@ const report: Reporter = (message) => console.error(`interlock: ${message}`);
 /** Bound on how long `read` waits for an update Swarm is rolling out to finish. */
 const SETTLE_MS = 60_000;
 
-/** Which input a check failure belongs to. */
-function propertyOf(message: string): string {
-  return message.startsWith("interlock-ingress:interlock.") ? "settings" : "environments";
-}
-
 /** The owned sections' names as the merge sees them, with a plain origin for re-validation. */
 function ownedOrigins(
   sections: Record<string, ExtensionSection>,
@@ -108,11 +106,12 @@ function merger(
   const gone: ExtensionSection[] = [];
   const afterReset = (live: LiveConfig) => reset && live.ref.ConfigName === reset.liveName;
   // A version written by hand carries no owners label: then the owners read before apply hold.
+  const release = news.settings.release;
   const ownersNow = (live: LiveConfig) =>
     live.labels[LABEL_OWNERS] !== undefined
-      ? ownersOf(live)
+      ? releasedOwners(ownersOf(live), release)
       : afterReset(live)
-        ? reset!.owners
+        ? releasedOwners(reset!.owners, release)
         : fallbackOwners;
   const merge = (mounted: LiveConfig): CoreConfig => {
     const live = afterReset(mounted)
@@ -147,7 +146,11 @@ function merger(
   const owners = (live: LiveConfig) =>
     withOwner(ownersNow(live), news.stack, Object.keys(sections));
   const unrecorded = (live: LiveConfig) =>
-    !deepEqual([...(ownersNow(live)[news.stack] ?? [])].sort(), owners(live)[news.stack] ?? []);
+    !deepEqual(
+      [...ownedBy(ownersNow(live), news.stack)].sort(),
+      ownedBy(owners(live), news.stack),
+    ) ||
+    (live.labels[LABEL_OWNERS] !== undefined && releasePending(ownersOf(live), release));
   return { merge, owners, unrecorded, gone };
 }
 
@@ -159,7 +162,7 @@ async function apply(
   const timeoutMs = news.settings.verifyTimeoutSeconds * 1000;
   const live = await readLiveConfig(docker);
   const configs = await listCoreConfigs(docker);
-  const fallbackOwners = ownersOf(live, configs);
+  const fallbackOwners = releasedOwners(ownersOf(live, configs), news.settings.release);
   const reset = await detectReset(docker, live, configs, news.settings.template);
   await removeOrphans(docker, news.stack, live, configs, report);
   const template = news.settings.template;
@@ -200,9 +203,13 @@ async function failuresOf(
 ): Promise<pulumi.dynamic.CheckFailure[]> {
   for (const w of new Set(problems.filter((p) => p.severity === "warning").map((p) => p.message)))
     await warn(w);
-  return problems
-    .filter((p) => p.severity === "error")
-    .map((p) => ({ property: propertyOf(p.message), reason: p.message }));
+  return (
+    problems
+      .filter((p) => p.severity === "error")
+      // No `property`: the engine would print the whole input value before each message, which
+      // already names the stack config key.
+      .map((p) => ({ property: "", reason: p.message }))
+  );
 }
 
 /**
@@ -223,13 +230,14 @@ export function makeInterlockConfigProvider(
         warnDays: news.settings.bundleExpiryWarnDays,
       })) {
         if (p.severity === "error")
-          return { inputs: news, failures: [{ property: "connection", reason: p.message }] };
+          return { inputs: news, failures: [{ property: "", reason: p.message }] };
         await warn(p.message);
       }
       const docker = swarm.connect(news.connection);
       let live: LiveConfig;
       let nodes;
       let owners: Owners;
+      let recorded: Owners;
       let saved;
       let reset: Reset | undefined;
       try {
@@ -241,13 +249,15 @@ export function makeInterlockConfigProvider(
           owners = reset.owners;
           live = { ...live, config: restoredConfig(live.config, reset) };
         }
+        recorded = owners;
+        owners = releasedOwners(owners, news.settings.release);
         nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
         saved = await readSavedTemplate(docker, news.settings.template);
       } catch (err) {
         const reason = isUnreachable(err)
           ? swarm.unreachableMessage(err, news.connection)
           : (err as Error).message;
-        return { inputs: news, failures: [{ property: "connection", reason }] };
+        return { inputs: news, failures: [{ property: "", reason }] };
       }
       const plan = planConfig({
         live: live.config,
@@ -263,15 +273,25 @@ export function makeInterlockConfigProvider(
         nodes,
         coreImage: live.service.Spec.TaskTemplate.ContainerSpec.Image as string | undefined,
       });
-      const problems = [...plan.problems];
+      const problems = [
+        ...releaseProblems(recorded, news.stack, news.settings.release, live.ref.ConfigName),
+        ...nodeClaimProblems({
+          stack: news.stack,
+          environments: news.environments,
+          owners,
+          live: live.config,
+          nodes,
+        }),
+        ...plan.problems,
+      ];
       if (reset) problems.push({ severity: "warning", message: resetWarning(reset) });
       const failed = problems.some((p) => p.severity === "error");
       if (!failed) for (const line of plan.adoptions) await info(line);
       if (Object.keys(plan.sections).length && !failed) {
-        const lost = droppedComments(
-          live.text,
-          stringifyCoreConfig(plan.merged, live.text, live.config),
-        );
+        const written = stringifyCoreConfig(plan.merged, live.text, live.config);
+        const tooBig = configSizeProblem(written, live.ref.ConfigName);
+        if (tooBig) problems.push(tooBig);
+        const lost = droppedComments(live.text, written);
         if (lost.length) {
           problems.push({
             severity: "warning",

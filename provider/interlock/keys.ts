@@ -6,7 +6,8 @@
  * Sources: docker/docs ee/ucp/interlock/config/index.md (extension options) and
  * config/nginx-config.md (`Config`); UCP writes `WorkerProcesses = 1`, so it is an integer.
  */
-import { isPlainObject } from "../util/canonical";
+import { getOwn, isPlainObject, setOwn } from "../util/canonical";
+import { foldKey } from "./fold";
 
 /** The Go type a documented key decodes into. */
 export type KeyType = "string" | "int" | "uint" | "bool" | "strings" | "labels" | "table";
@@ -96,11 +97,20 @@ const DESCRIBE: Record<KeyType, string> = {
   table: "a table",
 };
 
-/** The documented spelling of `key` in `known`, matched case-insensitively as Interlock does. */
+const FOLDED = new WeakMap<Record<string, KeyType>, Map<string, string>>();
+
+/**
+ * The documented spelling of `key` in `known`, matched as Interlock's decoder does
+ * (`strings.EqualFold`: `proxyreplicas` and `ProxyReplicaſ` are `ProxyReplicas`).
+ */
 export function documentedKey(key: string, known: Record<string, KeyType>): string | undefined {
-  if (key in known) return key;
-  const lower = key.toLowerCase();
-  return Object.keys(known).find((k) => k.toLowerCase() === lower);
+  if (Object.hasOwn(known, key)) return key;
+  let folded = FOLDED.get(known);
+  if (!folded) {
+    folded = new Map(Object.keys(known).map((k) => [foldKey(k), k]));
+    FOLDED.set(known, folded);
+  }
+  return folded.get(foldKey(key));
 }
 
 /** A table with keys in Interlock's spelling, and what did not fit. */
@@ -141,7 +151,7 @@ function normalizeTable(
     if (!documentedKey(key, known)) unknown.push(key);
     spellings.set(name, [...(spellings.get(name) ?? []), key]);
     // The documented spelling wins when both are present, so the result is deterministic.
-    if (!(name in out) || key === name) out[name] = value;
+    if (!Object.hasOwn(out, name) || key === name) setOwn(out, name, value);
   }
   const duplicates = [...spellings.entries()]
     .filter(([, s]) => s.length > 1)
@@ -186,13 +196,14 @@ function describeValue(value: unknown): string {
 export function sectionTypeProblems(section: Record<string, unknown>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [key, type] of Object.entries(EXTENSION_KEYS)) {
-    if (section[key] === undefined) continue;
-    const problem = typeProblem(section[key], type);
+    const value = getOwn(section, key);
+    if (value === undefined) continue;
+    const problem = typeProblem(value, type);
     if (problem) out.push([key, problem]);
   }
   if (isPlainObject(section.Config)) {
     for (const [key, type] of Object.entries(NGINX_CONFIG_KEYS)) {
-      const v = section.Config[key];
+      const v = getOwn(section.Config, key);
       if (v === undefined) continue;
       const problem = typeProblem(v, type);
       if (problem) out.push([`Config.${key}`, problem]);

@@ -8,6 +8,7 @@ import { SwarmNode } from "../docker/swarm";
 import { NodeView } from "./constraints";
 import { CONFIG_PREFIX, CONFIG_TARGET, configVersion, CoreConfig, CORE_SERVICE } from "./schema";
 import { parseCoreConfig } from "./toml";
+import { decodeConfigBytes } from "./bytes";
 
 /** A config mounted on a service, as its spec refers to it. */
 export interface ConfigRef {
@@ -81,7 +82,8 @@ export async function readConfigObject(
     Spec: { Data: string; Labels?: Record<string, string> };
   };
   return {
-    text: Buffer.from(info.Spec.Data, "base64").toString("utf8"),
+    // Bytes that are not UTF-8 (another team's Latin-1 comment) survive the round trip.
+    text: decodeConfigBytes(Buffer.from(info.Spec.Data, "base64")),
     labels: info.Spec.Labels ?? {},
   };
 }

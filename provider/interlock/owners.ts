@@ -7,6 +7,8 @@
 import { LiveConfig, ConfigObject } from "./live";
 import { Owners } from "./plan";
 import { LABEL_OWNERS } from "./schema";
+import { setOwn } from "../util/canonical";
+import { sectionNames } from "./fold";
 
 function parseOwners(text: string, where: string): Owners {
   let value: unknown;
@@ -35,18 +37,19 @@ export function ownersOf(live: LiveConfig, configs: ConfigObject[] = []): Owners
   if (label !== undefined) return parseOwners(label, live.ref.ConfigName);
   const newest = [...configs].reverse().find((c) => c.labels[LABEL_OWNERS] !== undefined);
   if (!newest) return {};
-  const present = new Set(Object.keys(live.config.Extensions ?? {}));
+  const present = new Set(sectionNames(live.config));
   const owners = parseOwners(newest.labels[LABEL_OWNERS], newest.name);
   // Sections since removed by hand are nobody's any more.
   return Object.fromEntries(
     Object.entries(owners).map(([stack, s]) => [stack, s.filter((n) => present.has(n))]),
-  );
+  ) as Owners;
 }
 
 /** The owners with `stack` owning exactly `sections` (none: the stack is dropped). */
 export function withOwner(current: Owners, stack: string, sections: string[]): Owners {
   const out = { ...current };
-  if (sections.length) out[stack] = [...sections].sort();
+  // A stack may be named `__proto__`: assigned, it would set the prototype instead.
+  if (sections.length) setOwn(out, stack, [...sections].sort());
   else delete out[stack];
   return out;
 }

@@ -3,7 +3,9 @@
  * merge into the live config so that every section and top-level key the stack does not own
  * stays exactly as it was.
  */
-import { deepClone, isPlainObject, nonJsonPath } from "../util/canonical";
+import { deepClone, getOwn, isPlainObject, nonJsonPath, setOwn } from "../util/canonical";
+import { parseConstraint } from "./constraints";
+import { EXTENSIONS, isExtensionsRoot, sectionOf } from "./fold";
 import {
   CONFIG_NAMESPACE,
   EnvironmentSpec,
@@ -67,7 +69,7 @@ function appendMerge(base: unknown, over: unknown): unknown {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(over))
-      out[k] = k in out ? appendMerge(out[k], v) : deepClone(v);
+      setOwn(out, k, Object.hasOwn(out, k) ? appendMerge(out[k], v) : deepClone(v));
     return out;
   }
   if (Array.isArray(base) && Array.isArray(over)) {
@@ -81,8 +83,21 @@ function appendMerge(base: unknown, over: unknown): unknown {
 
 function lookup(tree: unknown, path: string[]): unknown {
   let at = tree;
-  for (const p of path) at = isPlainObject(at) ? at[p] : undefined;
+  for (const p of path) at = isPlainObject(at) ? getOwn(at, p) : undefined;
   return at;
+}
+
+/**
+ * True for a constraint on the cluster label itself (`node.labels.<label>==x`, also the
+ * single-`=` one hand edits carry): the template's pin to another cluster's nodes. A label
+ * that merely contains the text (`…service.cluster-tier==gold`) is another label.
+ */
+export function pinsACluster(constraint: unknown): boolean {
+  const text = String(constraint);
+  const parsed = parseConstraint(text);
+  const key = "error" in parsed ? (/^\s*([^=!\s]+)\s*!?=/.exec(text)?.[1] ?? "") : parsed.key;
+  const prefix = "node.labels.";
+  return key.toLowerCase().startsWith(prefix) && key.slice(prefix.length) === SERVICE_CLUSTER_LABEL;
 }
 
 /**
@@ -138,7 +153,7 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
   const t = base.table as ExtensionSection;
   // Constraints the template carries for some other cluster would pin us to its nodes.
   const keep = (list: unknown) =>
-    Array.isArray(list) ? list.filter((c) => !String(c).includes(SERVICE_CLUSTER_LABEL)) : list;
+    Array.isArray(list) ? list.filter((c) => !pinsACluster(c)) : list;
   let section: ExtensionSection = {
     ...t,
     ServiceCluster: env.name,
@@ -155,7 +170,7 @@ export function renderSection(env: EnvironmentSpec, template: Template): Rendere
   };
   if (t.ConfigServiceName) section.ConfigServiceName = `ucp-interlock-config-${env.name}`;
   section = appendMerge(section, given.overrides) as ExtensionSection;
-  for (const [k, v] of Object.entries(given.replace)) section[k] = deepClone(v);
+  for (const [k, v] of Object.entries(given.replace)) setOwn(section, k, deepClone(v));
   // The environment pin is the isolation this project exists for: never dropped, always last.
   for (const key of CONSTRAINT_KEYS) {
     const pin = clusterConstraint(env.name);
@@ -231,18 +246,42 @@ export function renderSections(
  * kept as it is, so sections of other stacks and top-level keys survive every rollout.
  * Other sections are the live config's own objects, not copies: nothing writes into a merged
  * config's sections, and a shared config holds thousands of them (the write then tells them
- * unchanged at a glance).
+ * unchanged at a glance). A section written or removed goes from every root Interlock reads
+ * sections from (`[extensions.dev]` too), so the result has one spelling of it.
  */
 export function mergeConfig(
   live: CoreConfig,
   owned: Record<string, ExtensionSection>,
   remove: string[] = [],
 ): CoreConfig {
-  const { Extensions: liveExtensions, ...root } = live;
-  const out = deepClone(root) as CoreConfig;
-  const extensions: Record<string, ExtensionSection> = { ...(liveExtensions ?? {}) };
+  const touched = new Set([...remove, ...Object.keys(owned)]);
+  const out: CoreConfig = {};
+  for (const [key, value] of Object.entries(live)) {
+    if (key === EXTENSIONS) continue;
+    if (isExtensionsRoot(key) && isPlainObject(value)) {
+      const names = Object.keys(value);
+      const kept = names.filter((n) => !touched.has(n));
+      if (kept.length === names.length) setOwn(out, key, value);
+      else if (kept.length) {
+        const table: Record<string, unknown> = {};
+        for (const n of kept) setOwn(table, n, value[n]);
+        setOwn(out, key, table);
+      }
+      continue;
+    }
+    setOwn(out, key, deepClone(value));
+  }
+  const liveExtensions = getOwn(live, EXTENSIONS);
+  if (liveExtensions !== undefined && !isPlainObject(liveExtensions) && !touched.size) {
+    // Not a table Interlock can read: the plan names it; nothing here rewrites it.
+    out.Extensions = liveExtensions as CoreConfig["Extensions"];
+    return out;
+  }
+  const extensions: Record<string, ExtensionSection> = isPlainObject(liveExtensions)
+    ? ({ ...liveExtensions } as Record<string, ExtensionSection>)
+    : {};
   for (const name of remove) delete extensions[name];
-  for (const [name, section] of Object.entries(owned)) extensions[name] = deepClone(section);
+  for (const [name, section] of Object.entries(owned)) setOwn(extensions, name, deepClone(section));
   out.Extensions = extensions;
   return out;
 }
@@ -254,8 +293,8 @@ export function pickSections(
 ): Record<string, ExtensionSection> {
   const out: Record<string, ExtensionSection> = {};
   for (const name of names) {
-    const section = config.Extensions?.[name];
-    if (section) out[name] = deepClone(section);
+    const section = sectionOf(config, name);
+    if (section) setOwn(out, name, deepClone(section));
   }
   return out;
 }

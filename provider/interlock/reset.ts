@@ -12,7 +12,8 @@ import { Owners } from "./plan";
 import { CoreConfig, LABEL_OWNERS } from "./schema";
 import { readSavedTemplate } from "./templateStore";
 import { parseCoreConfig } from "./toml";
-import { deepEqual } from "../util/canonical";
+import { deepEqual, setOwn } from "../util/canonical";
+import { sectionNames, sectionOf } from "./fold";
 
 /** What a reset took away, as the newest recorded version has it. */
 export interface Reset {
@@ -37,17 +38,17 @@ export async function detectReset(
   template: string,
 ): Promise<Reset | undefined> {
   if (live.labels[LABEL_OWNERS] !== undefined) return undefined;
-  const present = Object.keys(live.config.Extensions ?? {});
+  const present = sectionNames(live.config);
   if (present.some((s) => s !== template)) return undefined;
   // MKE restarts the core with UCP's own template section, the one saved when a stack first
   // replaced it; a template edited by hand means a person chose this config.
   const saved = await readSavedTemplate(docker, template);
-  if (saved && !deepEqual(saved.section, live.config.Extensions?.[template])) return undefined;
+  if (saved && !deepEqual(saved.section, sectionOf(live.config, template))) return undefined;
   const newest = [...configs].reverse().find((c) => c.labels[LABEL_OWNERS] !== undefined);
   if (!newest || newest.name === live.ref.ConfigName) return undefined;
   const { text, labels } = await readConfigObject(docker, newest.ID);
   const recorded = parseCoreConfig(text, `the recorded Interlock config ${newest.name}`);
-  const restored = Object.keys(recorded.Extensions ?? {})
+  const restored = sectionNames(recorded)
     .filter((s) => s !== template)
     .sort();
   if (!restored.length) return undefined;
@@ -63,7 +64,10 @@ export async function detectReset(
 /** The live config with the reset's sections back (the live template section kept as it is). */
 export function restoredConfig(live: CoreConfig, reset: Reset): CoreConfig {
   const extensions = { ...(live.Extensions ?? {}) };
-  for (const name of reset.restored) extensions[name] = reset.config.Extensions![name];
+  for (const name of reset.restored) {
+    const section = sectionOf(reset.config, name);
+    if (section) setOwn(extensions, name, section);
+  }
   return { ...live, Extensions: extensions };
 }
 

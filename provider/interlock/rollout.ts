@@ -30,6 +30,7 @@ import {
   LABEL_STACK,
 } from "./schema";
 import { stringifyCoreConfig } from "./toml";
+import { encodeConfigText } from "./bytes";
 import { pollPauses, sleep } from "../util/time";
 
 /** Where progress lines go (the provider's stderr, shown by the engine). */
@@ -102,7 +103,7 @@ export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<
             [LABEL_STACK]: opts.stack,
             [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
           },
-          Data: Buffer.from(text, "utf8").toString("base64"),
+          Data: encodeConfigText(text).toString("base64"),
         }),
       )) as { id?: string; ID?: string };
       configId = (created.id ?? created.ID)!;

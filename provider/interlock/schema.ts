@@ -1,4 +1,5 @@
 /** The parts of Interlock's core config.toml this project reads (see shared reference §2). */
+import { foldKey } from "./fold";
 
 /** One `[Extensions.<name>]` table: a service cluster (extension + proxy service pair). */
 export interface ExtensionSection {
@@ -57,8 +58,13 @@ export function configVersion(name: string): number | undefined {
 }
 
 /** Every service name a section makes the core create. */
-export function serviceNames(section: ExtensionSection): string[] {
-  return [section.ServiceName, section.ProxyServiceName, section.ConfigServiceName].filter(
-    (n): n is string => typeof n === "string" && n.length > 0,
-  );
+export function serviceNames(section: ExtensionSection | undefined): string[] {
+  // A section removed from another root spelling (`[extensions.x]`) is not found by name.
+  if (!section || typeof section !== "object") return [];
+  // Every spelling Interlock's decoder takes for the key (`servicename` too).
+  const keys = ["servicename", "proxyservicename", "configservicename"];
+  return Object.keys(section)
+    .filter((k) => keys.includes(foldKey(k)))
+    .map((k) => section[k])
+    .filter((n): n is string => typeof n === "string" && n.length > 0);
 }

@@ -15,6 +15,7 @@
 import type * as TomlPatch from "@decimalturn/toml-patch";
 import type { CoreConfig } from "./schema";
 import { deepEqual } from "../util/canonical";
+import { isExtensionsRoot, sectionLabel } from "./fold";
 
 interface Segment {
   /** First and one-past-last character of the live text. */
@@ -22,6 +23,8 @@ interface Segment {
   end: number;
   /** The `[Extensions.<name>...]` section this text belongs to; undefined for the root. */
   section?: string;
+  /** How messages name the section, under any root Interlock reads (`[extensions.x]`). */
+  label?: string;
 }
 
 type Toml = typeof TomlPatch;
@@ -87,13 +90,15 @@ function splice(
     }
     if (written.has(name)) continue;
     written.add(name);
-    if (!(name in after)) continue;
+    if (!Object.hasOwn(after, name)) continue;
     const own = text(segments.filter((s) => s.section === name));
-    const patched = t.patch(own, { Extensions: { [name]: after[name] } }, format);
-    out += patched.replace(/\s*$/, own.match(/\s*$/)![0]);
+    const patched = patchSection(t, own, name, after[name], format);
+    // Trailing whitespace cut by scanning back: `/\s*$/` retries from every position of a run
+    // of blank lines, and 40,000 of them inside a section took seconds.
+    out += patched.slice(0, trimmedEnd(patched)) + own.slice(trimmedEnd(own));
   }
   const added = Object.keys(after).filter(
-    (name) => changed.has(name) && !(name in before) && !written.has(name),
+    (name) => changed.has(name) && !Object.hasOwn(before, name) && !written.has(name),
   );
   if (!added.length) return out;
   // One stringify per section keeps each section's tables together; without the
@@ -108,6 +113,53 @@ function splice(
   while (end > 0 && (out[end - 1] === "\n" || out[end - 1] === "\r")) end--;
   // Sliced, not replaced by /(\r?\n)*$/: that regex tries every position of megabytes.
   return out.slice(0, end) + nl + nl + fresh.join(nl);
+}
+
+/** Runs of blank lines long enough to be worth a marker. */
+const BLANK_RUN = /(?:\r?\n){3,}/g;
+
+/**
+ * One section's text patched. toml-patch matches `/(?:\r\n|\n)+$/` against the text, which
+ * retries from every newline of a run of blank lines: quadratic in the run (40,000 blank lines
+ * took 6 s). Each run is patched as one marker comment line and put back after, so the write
+ * is linear; when a marker does not come back exactly once (toml-patch dropped the comment
+ * with a removed key), the text is patched as it is.
+ */
+function patchSection(
+  t: Toml,
+  own: string,
+  name: string,
+  value: unknown,
+  format: TomlPatch.TomlFormat,
+): string {
+  const patch = (text: string) => t.patch(text, { Extensions: { [name]: value } }, format);
+  const tag = `#interlock-ingress:blank-run:${own.length}:`;
+  const runs: string[] = [];
+  const squeezed = own.includes(tag)
+    ? own
+    : own.replace(BLANK_RUN, (run, at: number) => {
+        // A run at the very end is left to the end-of-text handling (it is cut there anyway).
+        if (at + run.length === own.length) return run;
+        const nl = run.startsWith("\r\n") ? "\r\n" : "\n";
+        runs.push(run);
+        return `${nl}${tag}${runs.length - 1}${nl}`;
+      });
+  if (!runs.length) return patch(own);
+  // One pass over the result: a search per marker would be quadratic in the number of runs.
+  const seen = runs.map(() => 0);
+  const marker = new RegExp(String.raw`\r?\n[ \t]*${tag}(\d+)[ \t]*\r?\n`, "g");
+  const patched = patch(squeezed).replace(marker, (m: string, i: string) => {
+    seen[Number(i)]++;
+    return runs[Number(i)] ?? m;
+  });
+  return seen.every((n) => n === 1) ? patched : patch(own);
+}
+
+/** The end of `text` without its trailing whitespace (what `/\s*$/` would match). */
+function trimmedEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  return end;
 }
 
 /**
@@ -163,10 +215,28 @@ function splitSections(base: string): Segment[] {
       start = above;
     }
     const section = path[0] === "Extensions" && path.length > 1 ? path[1] : undefined;
+    const label =
+      isExtensionsRoot(path[0]) && path.length > 1 ? sectionLabel(path[1], path[0]) : undefined;
     if (!segments.length && start > 0) segments.push({ start: 0, end: start });
     if (segments.length) segments[segments.length - 1].end = start;
-    segments.push({ start, end: base.length, section });
+    segments.push({ start, end: base.length, section, label });
   }
   if (!segments.length) segments.push({ start: 0, end: base.length });
   return segments;
+}
+
+/**
+ * The size of each section's text in `text` (its tables and the comments heading them), by
+ * how messages name it, largest first; top-level keys and anything before the first section
+ * count as "top-level keys". Sizes are of the characters; the caller weighs bytes.
+ */
+export function sectionSpans(text: string): Array<{ label: string; text: string }> {
+  const by = new Map<string, string[]>();
+  for (const s of splitSections(text)) {
+    const label = s.label ?? "top-level keys";
+    const parts = by.get(label) ?? [];
+    parts.push(text.slice(s.start, s.end));
+    by.set(label, parts);
+  }
+  return [...by].map(([label, parts]) => ({ label, text: parts.join("") }));
 }

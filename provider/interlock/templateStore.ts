@@ -10,6 +10,7 @@ import { readConfigObject } from "./live";
 import { Template } from "./render";
 import { ExtensionSection } from "./schema";
 import { parseCoreConfig, stringifyCoreConfig } from "./toml";
+import { encodeConfigText } from "./bytes";
 
 /** Name prefix of saved template sections. */
 export const TEMPLATE_CONFIG_PREFIX = "interlock-ingress.template.";
@@ -60,10 +61,9 @@ export async function saveTemplate(
       bodyOnly({
         Name: templateConfigName(section),
         Labels: { [LABEL_TEMPLATE_SOURCE]: source },
-        Data: Buffer.from(
-          stringifyCoreConfig({ Extensions: { [section]: value } }),
-          "utf8",
-        ).toString("base64"),
+        Data: encodeConfigText(stringifyCoreConfig({ Extensions: { [section]: value } })).toString(
+          "base64",
+        ),
       }),
     );
   } catch (err) {

@@ -5,9 +5,10 @@
  * a stack setting or the template) and the fix; problems already present in sections it does
  * not own are warnings naming the section, since this stack neither caused nor can fix them.
  */
-import { isPlainObject } from "../util/canonical";
+import { getOwn, isPlainObject } from "../util/canonical";
 import { knownConstraintKey, NodeView, parseConstraint, satisfies } from "./constraints";
-import { documentedKey, EXTENSION_KEYS, sectionTypeProblems } from "./keys";
+import { EXTENSIONS, extensionsOf, foldKey, sectionLabel, valuesOf } from "./fold";
+import { normalizeSection, sectionTypeProblems } from "./keys";
 import { error, Problem, warning } from "./render";
 import { CoreConfig, ExtensionSection } from "./schema";
 
@@ -19,32 +20,59 @@ export interface ValidationContext {
   nodes?: NodeView[];
 }
 
-/** A section's key (a documented spelling), matched case-insensitively as Interlock's decoder does. */
+/** A section's key (a documented spelling), matched as Interlock's decoder does (`foldEqual`). */
 export function get(section: ExtensionSection, key: string): unknown {
-  if (key in section) return section[key];
-  const lower = key.toLowerCase();
-  for (const k in section) {
-    if (k.length === key.length && k.toLowerCase() === lower) return section[k];
-  }
+  if (Object.hasOwn(section, key)) return section[key];
+  const folded = foldKey(key);
+  for (const k of Object.keys(section)) if (foldKey(k) === folded) return section[k];
   return undefined;
 }
 
-/** Where a section's key is set: its origin for owned sections, else the live section. */
-export function fieldName(section: string, path: string, ctx: ValidationContext): string {
-  const origin = ctx.owned[section];
-  return origin
-    ? origin(path)
-    : `[Extensions.${section}].${path} (live config, not owned by this stack)`;
+/**
+ * A section of the config under the root it is spelled in: `[extensions.x]` is a section to
+ * Interlock like `[Extensions.x]`, and only `Extensions` holds what this stack writes.
+ */
+interface Entry {
+  name: string;
+  root: string;
+  section: ExtensionSection;
 }
 
-const isOwned = (name: string, ctx: ValidationContext) => name in ctx.owned;
+/** Where a section's key is set: its origin for owned sections, else the live section. */
+export function fieldName(
+  section: string,
+  path: string,
+  ctx: ValidationContext,
+  root = EXTENSIONS,
+): string {
+  const origin = root === EXTENSIONS ? getOwn(ctx.owned, section) : undefined;
+  return origin
+    ? origin(path)
+    : `${sectionLabel(section, root)}.${path} (live config, not owned by this stack)`;
+}
+
+const isOwned = (e: Entry, ctx: ValidationContext) =>
+  e.root === EXTENSIONS && Object.hasOwn(ctx.owned, e.name);
+const labelOf = (e: Entry) => sectionLabel(e.name, e.root);
+const field = (e: Entry, path: string, ctx: ValidationContext) =>
+  fieldName(e.name, path, ctx, e.root);
 const problem = (owned: boolean, message: string): Problem =>
   owned ? error(message) : warning(message);
 
+/** Every port a section may publish: each spelling of the key counts, Interlock reads one. */
 function portsOf(s: ExtensionSection): number[] {
-  return [get(s, "PublishedPort"), get(s, "PublishedSSLPort")].filter(
+  return [...valuesOf(s, "PublishedPort"), ...valuesOf(s, "PublishedSSLPort")].filter(
     (p): p is number => typeof p === "number",
   );
+}
+
+/** The spelling of a port key holding `port` (for messages). */
+function portKey(s: ExtensionSection, port: number): string {
+  const key = Object.keys(s).find(
+    (k) =>
+      s[k] === port && [foldKey("PublishedPort"), foldKey("PublishedSSLPort")].includes(foldKey(k)),
+  );
+  return key === undefined ? "PublishedPort" : key;
 }
 
 function modeOf(s: ExtensionSection): string {
@@ -83,9 +111,10 @@ export function eligibleNodes(
   return nodes.filter((n) => satisfies(n, constraintsOf(section, key)));
 }
 
-function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationContext): Problem[] {
-  const owned = isOwned(name, ctx);
-  const field = (key: string) => fieldName(name, key, ctx);
+function sectionProblems(e: Entry, ctx: ValidationContext): Problem[] {
+  const s = e.section;
+  const owned = isOwned(e, ctx);
+  const field = (key: string) => fieldName(e.name, key, ctx, e.root);
   const out: Problem[] = [];
   const replicas = get(s, "ProxyReplicas");
   if (replicas === undefined) {
@@ -120,10 +149,17 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
       out.push(problem(owned, `${field(key)} is missing; set a non-empty string`));
   }
   if (!owned) {
-    // Owned sections had their types checked with their origins when rendered.
-    const normalized: ExtensionSection = {};
-    for (const k of Object.keys(s)) normalized[documentedKey(k, EXTENSION_KEYS) ?? k] = s[k];
-    for (const [path, why] of sectionTypeProblems(normalized))
+    // Owned sections had their types and spellings checked with their origins when rendered.
+    const normalized = normalizeSection(s);
+    for (const d of normalized.duplicates) {
+      out.push(
+        warning(
+          `${labelOf(e)} (live config, not owned by this stack): ${d.spellings.join(" and ")} are one key to Interlock (${d.key}), ` +
+            `whose decoder reads them in random order, so which value the core uses changes from one start to the next; keep one`,
+        ),
+      );
+    }
+    for (const [path, why] of sectionTypeProblems(normalized.table))
       out.push(warning(`${field(path)}: ${why}`));
   }
   for (const key of ["Constraints", "ProxyConstraints"]) {
@@ -146,12 +182,20 @@ function sectionProblems(name: string, s: ExtensionSection, ctx: ValidationConte
   return out;
 }
 
+/** The spelling of `key` in `section` whose value is `value` (for messages). */
+function spelling(section: ExtensionSection, key: string, value: unknown): string {
+  const folded = foldKey(key);
+  return Object.keys(section).find((k) => foldKey(k) === folded && section[k] === value) ?? key;
+}
+
 /** Every problem with a complete config: errors for what this stack writes, warnings otherwise. */
 export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): Problem[] {
   const problems: Problem[] = [];
-  const sections = Object.entries(config.Extensions ?? {}).filter(([, s]) =>
-    isPlainObject(s),
-  ) as Array<[string, ExtensionSection]>;
+  // Every section Interlock decodes, under every root spelling; what it cannot decode is
+  // named by the plan (decoderProblems), which knows whether it is this stack's.
+  const sections: Entry[] = extensionsOf(config)
+    .entries.filter((e) => isPlainObject(e.value))
+    .map((e) => ({ name: e.name, root: e.root, section: e.value as ExtensionSection }));
   if (!sections.length) {
     return [
       error(
@@ -159,65 +203,68 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       ),
     ];
   }
-  for (const [name, s] of sections) problems.push(...sectionProblems(name, s, ctx));
+  for (const e of sections) problems.push(...sectionProblems(e, ctx));
 
-  // Names Swarm needs unique across every cluster.
-  const services = new Map<string, string>();
-  for (const [name, s] of sections) {
+  // Names Swarm needs unique across every cluster; every spelling of a key counts, since
+  // Interlock may read any of them.
+  const services = new Map<string, Entry>();
+  for (const e of sections) {
     for (const key of ["ServiceName", "ProxyServiceName", "ConfigServiceName"]) {
-      const svc = get(s, key);
-      if (typeof svc !== "string" || !svc) continue;
-      const other = services.get(svc);
-      if (other === undefined) {
-        services.set(svc, name);
-        continue;
+      for (const svc of new Set(valuesOf(e.section, key))) {
+        if (typeof svc !== "string" || !svc) continue;
+        const other = services.get(svc);
+        if (other === undefined) {
+          services.set(svc, e);
+          continue;
+        }
+        // One section in two root spellings is named once, as ambiguous, by the plan.
+        if (other.name === e.name) continue;
+        const [mine, theirs] = isOwned(e, ctx) || !isOwned(other, ctx) ? [e, other] : [other, e];
+        problems.push(
+          problem(
+            isOwned(e, ctx) || isOwned(other, ctx),
+            `${field(mine, spelling(mine.section, key, svc), ctx)}: service name "${svc}" is also used by ${labelOf(theirs)}; every cluster needs its own extension and proxy service names`,
+          ),
+        );
       }
-      const [mine, theirs] =
-        isOwned(name, ctx) || !isOwned(other, ctx) ? [name, other] : [other, name];
-      problems.push(
-        problem(
-          isOwned(name, ctx) || isOwned(other, ctx),
-          `${fieldName(mine, key, ctx)}: service name "${svc}" is also used by [Extensions.${theirs}]; every cluster needs its own extension and proxy service names`,
-        ),
-      );
     }
   }
-  const clusters = new Map<string, string>();
-  for (const [name, s] of sections) {
-    const cluster = get(s, "ServiceCluster");
-    if (typeof cluster !== "string") continue;
-    const other = clusters.get(cluster);
-    if (other === undefined) clusters.set(cluster, name);
-    else if (isOwned(name, ctx) || isOwned(other, ctx)) {
-      const [mine, theirs] = isOwned(name, ctx) ? [name, other] : [other, name];
-      problems.push(
-        error(
-          `${fieldName(mine, "ServiceCluster", ctx)}: ServiceCluster ${JSON.stringify(cluster)} is also the ServiceCluster of [Extensions.${theirs}]; ` +
-            `two extensions would serve the same applications; rename the environment or remove [Extensions.${theirs}]`,
-        ),
-      );
+  const clusters = new Map<string, Entry>();
+  for (const e of sections) {
+    for (const cluster of new Set(valuesOf(e.section, "ServiceCluster"))) {
+      if (typeof cluster !== "string") continue;
+      const other = clusters.get(cluster);
+      if (other === undefined) clusters.set(cluster, e);
+      else if (other.name !== e.name && (isOwned(e, ctx) || isOwned(other, ctx))) {
+        const [mine, theirs] = isOwned(e, ctx) ? [e, other] : [other, e];
+        problems.push(
+          error(
+            `${field(mine, "ServiceCluster", ctx)}: ServiceCluster ${JSON.stringify(cluster)} is also the ServiceCluster of ${labelOf(theirs)}; ` +
+              `two extensions would serve the same applications; rename the environment or remove ${labelOf(theirs)}`,
+          ),
+        );
+      }
     }
   }
 
-  const eligible = new Map<string, NodeView[]>();
-  if (ctx.nodes) for (const [name, s] of sections) eligible.set(name, eligibleNodes(s, ctx.nodes));
+  const eligible = new Map<Entry, NodeView[]>();
+  if (ctx.nodes) for (const e of sections) eligible.set(e, eligibleNodes(e.section, ctx.nodes));
 
-  const ports = sections.map(([, s]) => portsOf(s));
+  const ports = sections.map((e) => portsOf(e.section));
   for (const [i, j] of pairsSharingAPort(ports)) {
-    const [a, sa] = sections[i];
-    const [b, sb] = sections[j];
+    const a = sections[i];
+    const b = sections[j];
+    if (a.name === b.name) continue;
     const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
-    const firstSection = first === a ? sa : sb;
     const involved = isOwned(a, ctx) || isOwned(b, ctx);
     // The first of a's ports that b publishes too; the pair exists because there is one.
     const shared = ports[i].find((p) => ports[j].includes(p))!;
-    const key =
-      get(firstSection, "PublishedPort") === shared ? "PublishedPort" : "PublishedSSLPort";
-    if (modeOf(sa) !== "host" || modeOf(sb) !== "host") {
+    const key = portKey(first.section, shared);
+    if (modeOf(a.section) !== "host" || modeOf(b.section) !== "host") {
       problems.push(
         problem(
           involved,
-          `${fieldName(first, key, ctx)}: port ${shared} is also published by [Extensions.${other}], and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
+          `${field(first, key, ctx)}: port ${shared} is also published by ${labelOf(other)}, and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
         ),
       );
       continue;
@@ -230,7 +277,7 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       problems.push(
         problem(
           involved,
-          `${fieldName(first, key, ctx)}: host-mode clusters ${first} and ${other} both publish port ${shared} and can both place proxies on ${overlap
+          `${field(first, key, ctx)}: host-mode clusters ${first.name} and ${other.name} both publish port ${shared} and can both place proxies on ${overlap
             .map((n) => n.hostname)
             .join(", ")}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
         ),
@@ -244,10 +291,11 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       ["Constraints", "ProxyConstraints"].every((k) =>
         constraintsOf(s, k).every((c) => !("error" in parseConstraint(c))),
       );
-    for (const [name, s] of sections.filter(([, s]) => parses(s))) {
-      const owned = isOwned(name, ctx);
+    for (const e of sections.filter((e) => parses(e.section))) {
+      const s = e.section;
+      const owned = isOwned(e, ctx);
       const replicas = get(s, "ProxyReplicas");
-      const n = eligible.get(name)?.length ?? 0;
+      const n = eligible.get(e)?.length ?? 0;
       const host = modeOf(s) === "host";
       const need =
         host && typeof replicas === "number"
@@ -257,7 +305,7 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
         problems.push(
           problem(
             owned,
-            `${fieldName(name, "ProxyConstraints", ctx)}: ${host ? `${replicas} host-mode proxies need ${replicas} nodes` : "the proxies need a node"} matching ProxyConstraints ` +
+            `${field(e, "ProxyConstraints", ctx)}: ${host ? `${replicas} host-mode proxies need ${replicas} nodes` : "the proxies need a node"} matching ProxyConstraints ` +
               `[${constraintsOf(s, "ProxyConstraints").join(", ")}], but ${n} match; label more ingress nodes, fix the constraints or lower proxyReplicas`,
           ),
         );
@@ -265,7 +313,7 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       if (owned && !eligibleNodes(s, ctx.nodes, "Constraints").length) {
         problems.push(
           error(
-            `${fieldName(name, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(s, "Constraints").join(", ")}]; fix the constraints`,
+            `${field(e, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(s, "Constraints").join(", ")}]; fix the constraints`,
           ),
         );
       }

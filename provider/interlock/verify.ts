@@ -4,6 +4,7 @@
  * expected ports; services of sections that are gone are removed.
  */
 import type Dockerode from "dockerode";
+import { extensionsOf } from "./fold";
 import { SwarmNode } from "../docker/swarm";
 import { satisfies } from "./constraints";
 import { removeService, toNodeView } from "./live";
@@ -283,7 +284,8 @@ export async function removeStaleServices(
   config: CoreConfig,
   report: Reporter,
 ): Promise<string[]> {
-  const still = new Set(Object.values(config.Extensions ?? {}).flatMap(serviceNames));
+  // Every section Interlock reads, under any root spelling (`[extensions.x]` too).
+  const still = new Set([...extensionsOf(config).sections.values()].flatMap(serviceNames));
   const removed: string[] = [];
   for (const name of gone.flatMap(serviceNames)) {
     if (still.has(name)) continue;

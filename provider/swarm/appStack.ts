@@ -25,14 +25,17 @@ import { contentHash, deepEqual } from "../util/canonical";
 import {
   labelMap,
   parseCompose,
+  routingWarnings,
   serviceSpecs,
+  unsupportedKeys,
   STACK_NAMESPACE,
   validateRouting,
   ComposeError,
   ComposeFile,
 } from "./compose";
 import { pollPauses, sleep } from "../util/time";
-import { engineInfo } from "../util/engineLog";
+import { projectService } from "./serviceProjection";
+import { engineInfo, engineWarn } from "../util/engineLog";
 import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
 import {
   currentTasks,
@@ -63,6 +66,8 @@ export interface AppStackArgs {
   /** Contents of the file's configs, by name. */
   configValues?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   convergeTimeoutSeconds?: pulumi.Input<number>;
+  /** Where the Compose file came from (stack config key and file), named in every error. */
+  source?: pulumi.Input<string>;
   connection?: pulumi.Input<DockerConnection>;
 }
 
@@ -75,24 +80,32 @@ export interface AppStackInputs {
   secretValues?: Record<string, string>;
   configValues?: Record<string, string>;
   convergeTimeoutSeconds?: number;
+  source?: string;
   connection?: DockerConnection;
   /** Bumped when the provider's behaviour changes, so stored state runs the new code. */
   providerVersion?: string;
 }
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
-export const APP_STACK_PROVIDER_VERSION = "3";
+export const APP_STACK_PROVIDER_VERSION = "4";
 
 /** What drift is judged on, per service. */
 export interface ServiceSummary {
   image: string;
   replicas: number;
   labels: Record<string, string>;
+  /** Every other part of the spec the Compose file sets, by Compose key (serviceProjection.ts). */
+  spec?: Record<string, unknown>;
 }
 
-/** The inputs plus each service's live image, replicas and labels. */
+/** The inputs plus each service's live summary, and the spec parts as `up` left them. */
 export interface AppStackOutputs extends AppStackInputs {
   services: Record<string, ServiceSummary>;
+  /**
+   * `services[*].spec` right after `up`: a later read that differs is a hand edit. The file's
+   * own rendering is not compared, since the daemon stores some values its own way.
+   */
+  deployedSpecs?: Record<string, Record<string, unknown>>;
 }
 
 const SYSTEM_LABELS = [STACK_NAMESPACE, "com.docker.stack.image"];
@@ -196,7 +209,8 @@ async function ensureNetworksAndSecrets(
   for (const [key, def] of Object.entries(
     (compose.secrets ?? {}) as Record<string, { external?: unknown; name?: string }>,
   )) {
-    const name = def?.name ?? `${inputs.stack}_${key}`;
+    // As `docker stack deploy` names them: an external secret by its own name.
+    const name = def?.name ?? (def?.external ? key : `${inputs.stack}_${key}`);
     const id = def?.external
       ? await findByName(docker, "secret", name)
       : await ensureData(docker, "secret", name, ns, inputs.secretValues?.[key] ?? "");
@@ -240,7 +254,11 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
     inputs.stack,
     new Set(Object.values(ids.configs).map((c) => c.id)),
   );
-  return { ...inputs, services: await liveSummary(docker, inputs.stack) };
+  const services = await liveSummary(docker, inputs.stack);
+  const deployedSpecs = Object.fromEntries(
+    Object.entries(services).map(([n, s]) => [n, s.spec ?? {}]),
+  );
+  return { ...inputs, services, deployedSpecs };
 }
 
 async function liveSummary(
@@ -248,9 +266,25 @@ async function liveSummary(
   stack: string,
 ): Promise<Record<string, ServiceSummary>> {
   const out: Record<string, ServiceSummary> = {};
-  for (const svc of await stackServices(docker, stack))
-    out[svc.Spec.Name.slice(stack.length + 1)] = summarize(svc.Spec);
+  const services = await stackServices(docker, stack);
+  if (!services.length) return out;
+  const networks = (await docker.listNetworks()) as Array<{ Id: string; Name: string }>;
+  const names = Object.fromEntries(networks.map((n) => [n.Id, n.Name]));
+  for (const svc of services)
+    out[svc.Spec.Name.slice(stack.length + 1)] = {
+      ...summarize(svc.Spec),
+      spec: projectService(svc.Spec as never, names),
+    };
   return out;
+}
+
+/** The spec parts changed by hand since `up`, by service (none for state of older versions). */
+function specDrift(outs: Partial<AppStackOutputs>): boolean {
+  if (!outs.deployedSpecs) return false;
+  const live = Object.fromEntries(
+    Object.entries(outs.services ?? {}).map(([n, s]) => [n, s.spec ?? {}]),
+  );
+  return !deepEqual(live, outs.deployedSpecs);
 }
 
 /**
@@ -290,42 +324,46 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
   async check(olds, news) {
     if (typeof news.compose !== "string") return { inputs: news };
     const failures: pulumi.dynamic.CheckFailure[] = [];
+    // No `property`: the engine would print the whole input value (the Compose file) first.
+    const fail = (reason: string) => failures.push({ property: "", reason });
+    const from = news.source ?? `stack ${news.stack}`;
     try {
-      const compose = parseCompose(news.compose, `stack ${news.stack}`);
+      const compose = parseCompose(news.compose, from);
       for (const reason of validateRouting(compose, news.stack, {
         clusters: news.clusters ?? [],
         collection: news.collection,
       })) {
-        failures.push({ property: "compose", reason: `stack ${news.stack}: ${reason}` });
+        fail(`${from}: ${reason}`);
       }
+      // As `docker stack deploy` prints them: what a Swarm service cannot carry is said, once.
+      for (const warning of [...unsupportedKeys(compose), ...routingWarnings(compose)])
+        await engineWarn(`${from}: ${warning}`);
       for (const [key, def] of Object.entries(
         (compose.secrets ?? {}) as Record<string, { external?: unknown }>,
       )) {
         if (!def?.external && news.secretValues?.[key] === undefined) {
-          failures.push({
-            property: "secretValues",
-            reason: `stack ${news.stack}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret`,
-          });
+          fail(
+            `${from}: secrets.${key} has no value; pass it in secretValues.${key} as a Pulumi secret`,
+          );
         }
       }
       for (const [key, def] of Object.entries(
         (compose.configs ?? {}) as Record<string, { external?: unknown }>,
       )) {
         if (!def?.external && news.configValues?.[key] === undefined) {
-          failures.push({
-            property: "configValues",
-            reason: `stack ${news.stack}: configs.${key} has no content; pass it in configValues.${key}`,
-          });
+          fail(
+            `${from}: configs.${key} has no content; ${news.source ? "give it a file: next to the Compose file" : `pass it in configValues.${key}`}`,
+          );
         }
       }
       if (!olds?.stack && !failures.length) {
         const adoption = await adoptionOf(news, compose);
-        if (adoption.failure) failures.push({ property: "stack", reason: adoption.failure });
+        if (adoption.failure) fail(adoption.failure);
         else if (adoption.info) await engineInfo(adoption.info);
       }
     } catch (err) {
       const problems = err instanceof ComposeError ? err.problems : [(err as Error).message];
-      failures.push(...problems.map((reason) => ({ property: "compose", reason })));
+      problems.forEach(fail);
     }
     return { inputs: news, failures };
   },
@@ -341,11 +379,17 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     } catch {
       wanted = undefined;
     }
+    const summaries = (all?: Record<string, ServiceSummary>) =>
+      all &&
+      Object.fromEntries(
+        Object.entries(all).map(([n, { spec: _spec, ...summary }]) => [n, summary]),
+      );
     const changes =
       replaces.length > 0 ||
       olds.compose !== news.compose ||
       !deepEqual(olds.configValues ?? {}, news.configValues ?? {}) ||
-      !deepEqual(olds.services, wanted) ||
+      !deepEqual(summaries(olds.services), wanted) ||
+      specDrift(olds) ||
       connectionChanged(olds.connection, news.connection) ||
       olds.providerVersion !== news.providerVersion;
     return { changes, replaces, deleteBeforeReplace: true };
@@ -366,7 +410,7 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       if (!Object.keys(services).length) return {};
       const outs = { ...(props as AppStackOutputs), services };
       // Inputs are what the program declares; the live services are outputs only.
-      const { services: _s, ...inputs } = outs;
+      const { services: _s, deployedSpecs: _d, ...inputs } = outs;
       return { id, props: outs, inputs: inputs as AppStackOutputs };
     });
   },

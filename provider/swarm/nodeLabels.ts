@@ -7,7 +7,8 @@
  * - create/update: POST /nodes/{id}/update with the node's version index, retried after a re-read.
  * - read:   the live values of the owned keys only, so a label removed by hand shows as drift.
  * - delete: removes only the owned keys that still hold the value this resource set (a key
- *           another resource or a person has set since is left alone); other labels untouched.
+ *           another resource or a person has set since is left alone), putting back the value
+ *           a key had before this resource overwrote it; other labels untouched.
  * - replace: when `node` changes.
  * No import ID: the engine does not import dynamic-provider resources (pulumi/pulumi#16175,
  * #11279); a node labelled by hand is taken over by create, which sets the value it has.
@@ -56,6 +57,37 @@ export interface NodeLabelsInputs {
 export interface NodeLabelsOutputs extends NodeLabelsInputs {
   nodeId: string;
   hostname: string;
+  /** Values the owned keys had before this resource set them: given back on delete. */
+  replaced?: Record<string, string>;
+}
+
+/** The live values `labels` overwrites, joined to those overwritten before. */
+function overwritten(
+  live: Record<string, string>,
+  labels: Record<string, string>,
+  before: Record<string, string> = {},
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (before[key] !== undefined) out[key] = before[key];
+    else if (live[key] !== undefined && live[key] !== value) out[key] = live[key];
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Removes or gives back each owned key that still holds this resource's value. */
+function giveBack(
+  live: Record<string, string>,
+  labels: Record<string, string>,
+  replaced: Record<string, string> = {},
+  keep: (key: string) => boolean = () => false,
+): Record<string, string> {
+  for (const [key, value] of Object.entries(labels)) {
+    if (keep(key) || live[key] !== value) continue;
+    if (replaced[key] !== undefined) live[key] = replaced[key];
+    else delete live[key];
+  }
+  return live;
 }
 
 function ownedKeys(props?: Partial<NodeLabelsOutputs>): string[] {
@@ -76,20 +108,19 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     const expired = bundleProblems(news.connection, { warnDays: 0 }).find(
       (p) => p.severity === "error",
     );
-    if (expired)
-      return { inputs: news, failures: [{ property: "connection", reason: expired.message }] };
+    if (expired) return { inputs: news, failures: [{ property: "", reason: expired.message }] };
     if (typeof news.node !== "string" || !news.node) {
-      failures.push({ property: "node", reason: `${field}: a node hostname or ID is required` });
+      failures.push({ property: "", reason: `${field}: a node hostname or ID is required` });
     }
     for (const [k, v] of Object.entries(news.labels ?? {})) {
       if (!k || /\s/.test(k))
         failures.push({
-          property: "labels",
+          property: "",
           reason: `label key ${JSON.stringify(k)} is not a valid label key`,
         });
       if (typeof v !== "string")
         failures.push({
-          property: "labels",
+          property: "",
           reason: `label ${k} must be a string, got ${typeof v}`,
         });
     }
@@ -100,7 +131,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     } catch (err) {
       return {
         inputs: news,
-        failures: [{ property: "connection", reason: (err as Error).message }],
+        failures: [{ property: "", reason: (err as Error).message }],
       };
     }
     const node = swarm.findNode(nodes, news.node);
@@ -110,21 +141,21 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
         .filter(Boolean)
         .join(", ");
       failures.push({
-        property: "node",
+        property: "",
         reason: `${field}: node "${news.node}" is not in the swarm; use one of: ${known}`,
       });
       return { inputs: news, failures };
     }
     if ((news.workersOnly ?? true) && node.Spec.Role === "manager") {
       failures.push({
-        property: "workersOnly",
+        property: "",
         reason: `${field}: node "${news.node}" is a manager, but ingress nodes must be workers; pick a worker node or set workersOnly: false`,
       });
     }
     const collection = node.Spec.Labels?.[ACCESS_LABEL];
     if (news.expectedCollection && collection !== news.expectedCollection) {
       failures.push({
-        property: "expectedCollection",
+        property: "",
         reason:
           `${field}: node "${news.node}" is in collection ${JSON.stringify(collection ?? "(none)")} ` +
           `(${ACCESS_LABEL}), not "${news.expectedCollection}"; move the node to that collection in UCP ` +
@@ -152,37 +183,42 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     const docker = swarm.connect(inputs.connection);
     const node = swarm.findNode(await swarm.listNodes(docker, inputs.connection), inputs.node);
     if (!node) throw new Error(`NodeLabels: node "${inputs.node}" is not in the swarm`);
-    const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => ({
-      ...labels,
-      ...inputs.labels,
-    }));
-    return {
-      id: node.ID,
-      outs: { ...inputs, nodeId: node.ID, hostname: updated.Description?.Hostname ?? inputs.node },
+    let replaced: Record<string, string> | undefined;
+    const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => {
+      replaced = overwritten(labels, inputs.labels);
+      return { ...labels, ...inputs.labels };
+    });
+    const outs: NodeLabelsOutputs = {
+      ...inputs,
+      nodeId: node.ID,
+      hostname: updated.Description?.Hostname ?? inputs.node,
     };
+    if (replaced) outs.replaced = replaced;
+    return { id: node.ID, outs };
   },
 
   async update(id, olds, news) {
     const docker = swarm.connect(news.connection);
     const nodeId = olds.nodeId ?? id;
+    let replaced: Record<string, string> | undefined;
     const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
-      for (const [key, value] of Object.entries(olds.labels ?? {}))
-        if (!(key in news.labels) && labels[key] === value) delete labels[key];
+      giveBack(labels, olds.labels ?? {}, olds.replaced, (key) => key in news.labels);
+      replaced = overwritten(labels, news.labels, olds.replaced);
       return { ...labels, ...news.labels };
     });
-    return { outs: { ...news, nodeId, hostname: updated.Description?.Hostname ?? olds.hostname } };
+    const outs: NodeLabelsOutputs = {
+      ...news,
+      nodeId,
+      hostname: updated.Description?.Hostname ?? olds.hostname,
+    };
+    if (replaced) outs.replaced = replaced;
+    return { outs };
   },
 
   async delete(id, props) {
     try {
-      await swarm.updateNodeLabels(
-        swarm.connect(props.connection),
-        props.nodeId ?? id,
-        (labels) => {
-          for (const [key, value] of Object.entries(props.labels ?? {}))
-            if (labels[key] === value) delete labels[key];
-          return labels;
-        },
+      await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) =>
+        giveBack(labels, props.labels ?? {}, props.replaced),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err; // a node that left the swarm has no labels left to remove

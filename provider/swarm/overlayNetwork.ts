@@ -134,7 +134,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(news.name ?? "")) {
       failures.push({
-        property: "name",
+        property: "",
         reason: `network name ${JSON.stringify(news.name)} is not valid; use letters, digits, _ . -`,
       });
       return { inputs: news, failures };
@@ -157,7 +157,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
       if (conflicts.length) {
         const users = await networkUsers(swarm.connect(news.connection), live);
         failures.push({
-          property: "name",
+          property: "",
           reason:
             `network ${news.name} (${live.Id.slice(0, 12)}) already exists, made outside this stack, and cannot be adopted: it has ${conflicts.join("; ")}. ` +
             `Replacing it would cut off ${users.length ? users.join(", ") : "whatever uses it"}; ` +

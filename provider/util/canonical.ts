@@ -6,6 +6,29 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/**
+ * Sets `key` as an own property, whatever its name: `out["__proto__"] = v` would set the
+ * object's prototype instead, and a key of that name in a TOML file would silently vanish.
+ */
+export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  else out[key] = value;
+}
+
+/**
+ * `table[key]` only when `table` has it itself: `owners["constructor"]` of a plain object is
+ * `Object`, and a stack or an environment may be named `constructor`.
+ */
+export function getOwn<T>(table: Record<string, T> | undefined, key: string): T | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** True for a table (including the null-prototype ones TOML parsers return). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (!v || typeof v !== "object" || Array.isArray(v)) return false;
@@ -37,7 +60,7 @@ function sortKeys(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = value[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      if (v !== undefined) setOwn(out, key, sortKeys(v));
     }
     return out;
   }
@@ -58,7 +81,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     if (!isPlainObject(a) || !isPlainObject(b)) return false;
     const keys = Object.keys(a).filter((k) => a[k] !== undefined);
     if (keys.length !== Object.keys(b).filter((k) => b[k] !== undefined).length) return false;
-    return keys.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
+    return keys.every((k) => getOwn(b, k) !== undefined && deepEqual(a[k], b[k]));
   }
   return tag(a) === tag(b);
 }
@@ -77,7 +100,7 @@ export function deepClone<T>(value: T): T {
   if (Array.isArray(value)) return value.map(deepClone) as T;
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = deepClone(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) setOwn(out, k, deepClone(v));
     return out as T;
   }
   return value;
@@ -117,7 +140,7 @@ export function jsonSafe<T>(value: T): T {
   if (Array.isArray(value)) return value.map(jsonSafe) as T;
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) setOwn(out, k, jsonSafe(v));
     return out as T;
   }
   if (value instanceof Date) return dateText(value) as T;
@@ -132,10 +155,8 @@ export function deepMerge<T extends Record<string, unknown>>(
 ): T {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    out[key] =
-      isPlainObject(value) && isPlainObject(out[key])
-        ? deepMerge(out[key] as Record<string, unknown>, value)
-        : value;
+    const at = getOwn(out, key);
+    setOwn(out, key, isPlainObject(value) && isPlainObject(at) ? deepMerge(at, value) : value);
   }
   return out as T;
 }
@@ -149,7 +170,9 @@ export function changedPaths(olds: unknown, news: unknown, prefix = ""): string[
     const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
     return [...keys]
       .sort()
-      .flatMap((k) => changedPaths(olds[k], news[k], prefix ? `${prefix}.${k}` : k));
+      .flatMap((k) =>
+        changedPaths(getOwn(olds, k), getOwn(news, k), prefix ? `${prefix}.${k}` : k),
+      );
   }
   return deepEqual(olds, news) ? [] : [prefix];
 }

@@ -137,6 +137,56 @@ describe("drift check on the lab", function () {
     assert.strictEqual((await checkDrift("drift")).status, "clean");
   });
 
+  it("every other part of an app's spec edited by hand: each named by its Compose key", async () => {
+    docker("config", "create", "drift-extra", path.join(REPO, "test/fixtures/docker-compose.yml"));
+    try {
+      // One update: each flag is a part of the spec a Compose file sets.
+      docker(
+        "service",
+        "update",
+        "--detach",
+        ...["--env-add", "HAND=1", "--hostname", "by-hand", "--workdir", "/tmp"],
+        ...["--dns-add", "10.213.0.53", "--host-add", "extra.lab:10.213.0.54"],
+        ...["--health-cmd", "true", "--stop-signal", "SIGINT", "--restart-max-attempts", "3"],
+        ...["--mount-add", "type=tmpfs,target=/scratch", "--limit-memory", "256M"],
+        ...["--config-add", "source=drift-extra,target=/extra.yml"],
+        ...["--constraint-add", "node.role==worker", "--placement-pref-add", "spread=node.id"],
+        ...["--update-parallelism", "2", "--rollback-parallelism", "2"],
+        ...["--publish-add", "published=18080,target=8080"],
+        "demodev_demo",
+      );
+      const report = await checkDrift("drift");
+      const keys = new Set(
+        drifted(report).map(
+          (p) => /^swarm:AppStack demodev services\.demo\.spec\.("[^"]+"|\w+)/.exec(p)?.[1] ?? p,
+        ),
+      );
+      assert.deepStrictEqual([...keys].sort(), [
+        '"deploy.placement.constraints"',
+        '"deploy.placement.preferences"',
+        '"deploy.resources"',
+        '"deploy.restart_policy"',
+        '"deploy.rollback_config"',
+        '"deploy.update_config"',
+        "configs",
+        "dns",
+        "environment",
+        "extra_hosts",
+        "healthcheck",
+        "hostname",
+        "ports",
+        "stop_signal",
+        "volumes",
+        "working_dir",
+      ]);
+      await sameThroughTheEngine(report);
+      await stack.up({ refresh: true });
+      assert.strictEqual((await checkDrift("drift")).status, "clean");
+    } finally {
+      docker("config", "rm", "drift-extra");
+    }
+  });
+
   it("a network deleted, then recreated, by hand", async () => {
     docker("service", "rm", "demodev_demo");
     for (let i = 0; i < 30; i++) {

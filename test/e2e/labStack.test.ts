@@ -168,8 +168,10 @@ describe("the lab stack through the real Pulumi engine", function () {
     }
     assert.match(
       printed.join(""),
-      /stack demoqa: services\.demo\.deploy\.labels\.com\.docker\.lb\.service_cluster: "qa" is not a service cluster of the Interlock config \([a-z, ]+\); use one of them/,
+      /has a problem: interlock-ingress:apps\.demoqa\.composeFile \([^)]+\): services\.demo\.deploy\.labels\.com\.docker\.lb\.service_cluster: "qa" is not a service cluster of the Interlock config \([a-z, ]+\); use one of them/,
     );
+    // One line per problem: no dump of the input value (the whole Compose file) before it.
+    assert.doesNotMatch(printed.join(""), /property \w+ value/);
     assert.deepStrictEqual(await serviceNames(), services);
   });
 

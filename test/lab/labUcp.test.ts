@@ -117,6 +117,20 @@ describe("the lab stands in for a UCP cluster", function () {
     );
   });
 
+  it("render against a cluster it cannot reach exits 2 naming the connection and --offline", () => {
+    const r = spawnSync("node", ["scripts/prebuilt.js", "scripts/render", "--stack", "blog"], {
+      cwd: REPO,
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: "unix:///run/interlock-lab/nowhere.sock" },
+    });
+    assert.strictEqual(r.status, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /^could not read the live config at unix:\/\/\/run\/interlock-lab\/nowhere\.sock \(.+\); fix the connection \(the stack's interlock-ingress:docker or DOCKER_HOST\), or pass --offline to render over UCP's default config$/m,
+    );
+    assert.strictEqual(r.stdout, "");
+  });
+
   it("render without a cluster renders over UCP's default config", () => {
     const r = spawnSync(
       "node",

@@ -132,6 +132,22 @@ describe("NodeLabels against the lab swarm", function () {
       docker("node", "update", "--label-rm", "team", LAB.dev);
     });
 
+    it("gives back the value it overwrote when it is deleted, through an update too", async () => {
+      docker("node", "update", "--label-add", `${CLUSTER}=old`, LAB.dev);
+      const made = await nodeLabelsProvider.create(inputs({ labels: { [CLUSTER]: "qa" } }));
+      assert.deepStrictEqual(made.outs!.replaced, { [CLUSTER]: "old" });
+      assert.strictEqual((await nodeLabels(LAB.dev))[CLUSTER], "qa");
+      const updated = await nodeLabelsProvider.update!(
+        made.id,
+        made.outs!,
+        inputs({ labels: { [CLUSTER]: "qa2" } }),
+      );
+      assert.deepStrictEqual(updated.outs!.replaced, { [CLUSTER]: "old" });
+      await nodeLabelsProvider.delete!(made.id, updated.outs as NodeLabelsOutputs);
+      assert.strictEqual((await nodeLabels(LAB.dev))[CLUSTER], "old");
+      docker("node", "update", "--label-rm", CLUSTER, LAB.dev);
+    });
+
     it("survives concurrent writers through the version index", async () => {
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>

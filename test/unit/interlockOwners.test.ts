@@ -120,7 +120,7 @@ describe("per-environment stacks: the template and removals (D1)", () => {
       envs: { test: ENVS.test },
     });
     assert.deepStrictEqual(errors(p.problems), [
-      "interlock-ingress:interlock.template: section [Extensions.default] is not in the live config conf-7 and no copy of it was saved; set it to one of the templates that are safe to use: (none)",
+      "interlock-ingress:interlock.template: section [Extensions.default] is not in the live config conf-7 and no copy of it was saved; no section is safe to use as one: every other section is another stack's or team's cluster; put UCP's [Extensions.default] back by hand, or render from another team's section without removing it (interlock-ingress:interlock.template <section> with interlock-ingress:interlock.replaceTemplate false)",
     ]);
   });
 
@@ -134,7 +134,7 @@ describe("per-environment stacks: the template and removals (D1)", () => {
       settings: { ...DEFAULT_INTERLOCK, template: "dev" },
     });
     assert.deepStrictEqual(errors(p.problems), [
-      'interlock-ingress:interlock.template: [Extensions.dev] is owned by stack "lab-dev", so it is not a template; templates that are safe to use: (none)',
+      `interlock-ingress:interlock.template: [Extensions.dev] is owned by stack "lab-dev", so it is not a template; no section is safe to use as one (UCP's [Extensions.default] is gone from the live config conf-7 and no copy of it was saved): every other section is another stack's or team's cluster; put UCP's [Extensions.default] back by hand, or render from another team's section without removing it (interlock-ingress:interlock.template <section> with interlock-ingress:interlock.replaceTemplate false)`,
     ]);
     assert.deepStrictEqual(p.remove, []);
   });
@@ -187,7 +187,7 @@ describe("per-environment stacks: the template and removals (D1)", () => {
       },
     });
     assert.deepStrictEqual(errors(p.problems), [
-      'interlock-ingress:environments.dev: section [Extensions.dev] is owned by stack "lab-dev" (label on conf-7); remove dev from this stack or from "lab-dev"',
+      'interlock-ingress:environments.dev: section [Extensions.dev] is owned by stack "lab-dev" (label on conf-7); remove dev from this stack or from "lab-dev"; if stack "lab-dev" is gone (pulumi stack rm), set interlock-ingress:interlock.release: ["lab-dev"] in this stack',
     ]);
   });
 });

@@ -146,4 +146,23 @@ describe("writing the merged config section by section", () => {
       "written section by section, not as a whole-document patch",
     );
   });
+  for (const [name, blank] of [
+    ["LF", "\n".repeat(5000)],
+    ["CRLF", "\r\n".repeat(3)],
+    ["several runs", "\n\n\n\n    # kept\n\n\n\n"],
+  ] as const) {
+    it(`blank lines inside the changed section are kept byte for byte (${name})`, () => {
+      const nl = name === "CRLF" ? "\r\n" : "\n";
+      const base = UCP.replace(/\r?\n/g, nl);
+      const live = base.replace(
+        `    PublishedPort = 8080${nl}`,
+        `    PublishedPort = 8080${nl}${blank}`,
+      );
+      const { out } = write(live, (c) => {
+        c.Extensions!.default.PublishedPort = 9080;
+        return c;
+      });
+      assert.strictEqual(out, live.replace("PublishedPort = 8080", "PublishedPort = 9080"));
+    });
+  }
 });

@@ -1,0 +1,63 @@
+/**
+ * Whose ingress node a node is. A node's `com.docker.interlock.service.cluster` label puts
+ * it in one section's proxy placement; a stack that relabels a node another section's
+ * proxies run on leaves that section's proxies Pending. So the labels this stack would
+ * change are judged here, at preview, against the owners recorded on the config: another
+ * stack's node, or the node of a live section no stack owns, is refused; a label naming no
+ * section any more is stale and only said. Released stacks are left out of `owners` first.
+ */
+import { CONFIG_NAMESPACE, EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../topology";
+import { NodeView } from "./constraints";
+import { Owners, ownerOf } from "./plan";
+import { Problem } from "./render";
+import { CoreConfig } from "./schema";
+
+/** What the claim check reads: the stack's environments and what is live. */
+export interface NodeClaimInput {
+  stack: string;
+  environments: EnvironmentSpec[];
+  owners: Owners;
+  live: CoreConfig;
+  nodes: NodeView[];
+}
+
+const RELEASE = `${CONFIG_NAMESPACE}:interlock.release`;
+
+/** One problem per ingress node whose label now names another section. */
+export function nodeClaimProblems(input: NodeClaimInput): Problem[] {
+  const mine = new Set(input.environments.map((e) => e.name));
+  const sections = new Set(Object.keys(input.live.Extensions ?? {}));
+  const problems: Problem[] = [];
+  for (const env of input.environments) {
+    env.ingressNodes.forEach((ref, i) => {
+      const node = input.nodes.find((n) => n.hostname === ref || n.id === ref);
+      const current = node?.labels[SERVICE_CLUSTER_LABEL];
+      if (!node || current === undefined || current === env.name || mine.has(current)) return;
+      const at = `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`;
+      const carries = `node "${ref}" is the ingress node of environment ${current} (${SERVICE_CLUSTER_LABEL}=${current})`;
+      const owner = ownerOf(input.owners, current, input.stack);
+      if (owner) {
+        problems.push({
+          severity: "error",
+          message:
+            `${at}: ${carries}, whose section stack "${owner}" owns; relabelling it would leave ${current}'s proxies without a node. ` +
+            `Pick another node, or take it out of stack "${owner}" first (${CONFIG_NAMESPACE}:environments.${current}.ingressNodes); ` +
+            `if stack "${owner}" is gone, set ${RELEASE}: ["${owner}"]`,
+        });
+      } else if (sections.has(current)) {
+        problems.push({
+          severity: "error",
+          message:
+            `${at}: ${carries}, whose section [Extensions.${current}] is live and owned by no stack; relabelling it would leave ${current}'s proxies without a node. ` +
+            `Pick another node, or, if ${current} no longer needs it, remove the label by hand (docker node update --label-rm ${SERVICE_CLUSTER_LABEL} ${ref})`,
+        });
+      } else {
+        problems.push({
+          severity: "warning",
+          message: `${at}: node "${ref}" carries ${SERVICE_CLUSTER_LABEL}=${current}, a section that is gone; it is relabelled for ${env.name}, and ${current} is put back when this stack no longer labels the node`,
+        });
+      }
+    });
+  }
+  return problems;
+}
