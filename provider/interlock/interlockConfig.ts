@@ -29,6 +29,8 @@ import { EnvironmentSpec, InterlockSettings } from "../topology";
 import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
 import { ownersOf, withOwner } from "./owners";
 import { nodeClaimProblems } from "./nodeClaims";
+import { sectionOf } from "./fold";
+import { removeTakenOver, takeoverServices } from "./takeover";
 import { releasedOwners, releasePending, releaseProblems } from "./release";
 import { mergeConfig, pickSections, Problem } from "./render";
 import { ownedBy, ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
@@ -66,6 +68,8 @@ export interface InterlockConfigInputs {
   templateSection?: ExtensionSection;
   /** Hand-made sections this stack adopted, as they were: each one's own base from then on. */
   adoptedBases?: Record<string, ExtensionSection>;
+  /** Interlock services of hand-made sections taken over under other names: removed by up. */
+  takeoverServices?: string[];
 }
 
 /** The inputs plus the mounted config version and each cluster's status. */
@@ -125,7 +129,14 @@ function merger(
       settings: news.settings,
       previous,
     });
-    gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
+    gone.splice(
+      0,
+      gone.length,
+      ...remove.flatMap((n): ExtensionSection[] => {
+        const s = sectionOf(live.config, n);
+        return s ? [s] : [];
+      }),
+    );
     const merged = mergeConfig(live.config, sections, remove);
     // Only collisions with what others wrote since the preview: the sections themselves were
     // checked then, and Swarm's rollback stays the last line for anything else.
@@ -185,6 +196,8 @@ async function apply(
   });
   if (news.settings.removeStaleServices)
     await removeStaleServices(docker, m.gone, result.config, report);
+  // Before the wait: in host mode a taken-over section's old proxy holds the new one's ports.
+  await removeTakenOver(docker, news.takeoverServices ?? [], report);
   const clusters = await verifyClusters(
     docker,
     result.config,
@@ -284,6 +297,13 @@ export function makeInterlockConfigProvider(
         }),
         ...plan.problems,
       ];
+      let taken: { services: string[]; problems: Problem[] };
+      try {
+        taken = await takeoverServices(docker, plan.takeovers);
+      } catch (err) {
+        return { inputs: news, failures: [{ property: "", reason: (err as Error).message }] };
+      }
+      problems.push(...taken.problems);
       if (reset) problems.push({ severity: "warning", message: resetWarning(reset) });
       const failed = problems.some((p) => p.severity === "error");
       if (!failed) for (const line of plan.adoptions) await info(line);
@@ -305,6 +325,8 @@ export function makeInterlockConfigProvider(
       else delete inputs.templateSection;
       if (Object.keys(plan.bases).length) inputs.adoptedBases = jsonSafe(plan.bases);
       else delete inputs.adoptedBases;
+      if (taken.services.length) inputs.takeoverServices = taken.services;
+      else delete inputs.takeoverServices;
       return { inputs, failures: await failuresOf(problems, warn) };
     },
 
@@ -380,7 +402,14 @@ export function makeInterlockConfigProvider(
           const remove = mine.filter(
             (n) => live.config.Extensions?.[n] && !ownerOf(owners, n, props.stack),
           );
-          gone.splice(0, gone.length, ...remove.map((n) => live.config.Extensions![n]));
+          gone.splice(
+            0,
+            gone.length,
+            ...remove.flatMap((n): ExtensionSection[] => {
+              const s = sectionOf(live.config, n);
+              return s ? [s] : [];
+            }),
+          );
           const without: CoreConfig = mergeConfig(live.config, {}, remove);
           if (!Object.keys(without.Extensions ?? {}).length && fallback)
             return mergeConfig(without, fallback);

@@ -474,7 +474,7 @@ export function planConfig(input: PlanInput): Plan {
               .join(
                 " and ",
               )} its section no longer names (it writes ${sections[name].ServiceName} and ${sections[name].ProxyServiceName}); ` +
-            `Interlock creates those and leaves the old ones running, publishing their ports, until they are removed (docker service rm ${old})`,
+            `Interlock creates those, and up removes the old ones (${old}) once the new section is mounted, so they stop publishing its ports`,
         ),
       );
     }

@@ -146,7 +146,7 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
     });
   });
 
-  describe("only dev done by hand on UCP's default config: other ports, a tuning, the network and the demo", () => {
+  describe("only dev done by hand on UCP's default config: other ports and service names, a tuning, the network and the demo", () => {
     const stack = scratchStack("adopt-dev", "lab-dev");
     let idsBefore: Record<string, string>;
 
@@ -158,8 +158,10 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
       const dev = JSON.parse(JSON.stringify(edited.Extensions!.default));
       Object.assign(dev, {
         ServiceCluster: "dev",
-        ServiceName: "ucp-interlock-extension-dev",
-        ProxyServiceName: "ucp-interlock-proxy-dev",
+        // Named otherwise than this project names them: taken over, the old services must go,
+        // or the old host-mode proxy keeps 8445 and the new one stays Pending.
+        ServiceName: "ext-dev",
+        ProxyServiceName: "proxy-dev",
         PublishMode: "host",
         ProxyReplicas: 1,
         PublishedPort: 8090,
@@ -224,12 +226,16 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
     });
     after(() => stack.remove());
 
-    it("preview names the one real difference, the port, and keeps the hand-made tuning", () => {
+    it("preview names the real differences, the port and the service names, and keeps the hand-made tuning", () => {
       const r = stack.cli("preview");
       assert.strictEqual(r.code, 0, r.out);
       assert.match(
         r.out,
-        /\[Extensions\.dev\] in the live config com\.docker\.ucp\.interlock\.conf-2 was made by hand and no stack owns it: this stack adopts it as it is, except PublishedPort: 8090 => 8082\n/,
+        /\[Extensions\.dev\] in the live config com\.docker\.ucp\.interlock\.conf-2 was made by hand and no stack owns it: this stack adopts it as it is, except ProxyServiceName: "proxy-dev" => "ucp-interlock-proxy-dev"; PublishedPort: 8090 => 8082; ServiceName: "ext-dev" => "ucp-interlock-extension-dev"\n/,
+      );
+      assert.match(
+        r.out,
+        /this stack takes over \[Extensions\.dev\] of the live config com\.docker\.ucp\.interlock\.conf-2, whose services ext-dev \(ServiceName\) and proxy-dev \(ProxyServiceName\) its section no longer names \(it writes ucp-interlock-extension-dev and ucp-interlock-proxy-dev\); Interlock creates those, and up removes the old ones \(ext-dev proxy-dev\) once the new section is mounted/,
       );
     });
 
@@ -246,6 +252,25 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
       const now = ids();
       for (const name of ["ingress_dev", "demodev_demo", "ucp-interlock"])
         assert.strictEqual(now[name], idsBefore[name], name);
+      // The taken-over section's services are gone, and the new proxy holds 8445 on dev's node.
+      assert.strictEqual(now["ext-dev"], undefined);
+      assert.strictEqual(now["proxy-dev"], undefined);
+      assert.match(
+        r.out,
+        /removed the services of taken-over sections, now named otherwise: ext-dev, proxy-dev/,
+      );
+      assert.match(
+        docker(
+          "service",
+          "ps",
+          "ucp-interlock-proxy-dev",
+          "--filter",
+          "desired-state=running",
+          "--format",
+          "{{.CurrentState}} {{.Node}}",
+        ),
+        new RegExp(`^Running .* ${LAB.dev.replace(/\./g, "\\.")}$`),
+      );
       assert.strictEqual(stack.cli("preview", "--expect-no-changes").code, 0);
     });
   });

@@ -91,7 +91,7 @@ describe("keys and sections as Interlock's decoder matches them", () => {
           ),
       ],
       warnings: [
-        "interlock-ingress:environments.dev: this stack takes over [Extensions.dev] of the live config conf-7, whose services ext-dev (ServiceName) and proxy-dev (ProxyServiceName) its section no longer names (it writes ucp-interlock-extension-dev and ucp-interlock-proxy-dev); Interlock creates those and leaves the old ones running, publishing their ports, until they are removed (docker service rm ext-dev proxy-dev)",
+        "interlock-ingress:environments.dev: this stack takes over [Extensions.dev] of the live config conf-7, whose services ext-dev (ServiceName) and proxy-dev (ProxyServiceName) its section no longer names (it writes ucp-interlock-extension-dev and ucp-interlock-proxy-dev); Interlock creates those, and up removes the old ones (ext-dev proxy-dev) once the new section is mounted, so they stop publishing its ports",
       ],
     },
     {
@@ -320,7 +320,7 @@ describe("takeovers", () => {
     );
     assert.deepStrictEqual(p.takeovers, [{ env: "dev", extensionService: "ext-dev" }]);
     assert.deepStrictEqual(warnings(p.problems), [
-      "interlock-ingress:environments.dev: this stack takes over [Extensions.dev] of the live config conf-7, whose services ext-dev (ServiceName) its section no longer names (it writes ucp-interlock-extension-dev and ucp-interlock-proxy-dev); Interlock creates those and leaves the old ones running, publishing their ports, until they are removed (docker service rm ext-dev)",
+      "interlock-ingress:environments.dev: this stack takes over [Extensions.dev] of the live config conf-7, whose services ext-dev (ServiceName) its section no longer names (it writes ucp-interlock-extension-dev and ucp-interlock-proxy-dev); Interlock creates those, and up removes the old ones (ext-dev) once the new section is mounted, so they stop publishing its ports",
     ]);
   });
 
