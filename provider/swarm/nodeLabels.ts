@@ -19,7 +19,7 @@ import { configureConnection, connectionChanged, DockerConnection } from "../doc
 import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
 import { bundleProblems } from "../docker/bundle";
-import { changedPaths } from "../util/canonical";
+import { changedPaths, getOwn, setOwn } from "../util/canonical";
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
 export const NODE_LABELS_PROVIDER_VERSION = "2";
@@ -69,8 +69,10 @@ function overwritten(
 ): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(labels)) {
-    if (before[key] !== undefined) out[key] = before[key];
-    else if (live[key] !== undefined && live[key] !== value) out[key] = live[key];
+    // Label keys are any text, `__proto__` included: never a prototype lookup or assignment.
+    const had = getOwn(before, key) ?? getOwn(live, key);
+    if (had !== undefined && (getOwn(before, key) !== undefined || had !== value))
+      setOwn(out, key, had);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -83,8 +85,9 @@ function giveBack(
   keep: (key: string) => boolean = () => false,
 ): Record<string, string> {
   for (const [key, value] of Object.entries(labels)) {
-    if (keep(key) || live[key] !== value) continue;
-    if (replaced[key] !== undefined) live[key] = replaced[key];
+    if (keep(key) || getOwn(live, key) !== value) continue;
+    const was = getOwn(replaced, key);
+    if (was !== undefined) setOwn(live, key, was);
     else delete live[key];
   }
   return live;
@@ -232,7 +235,10 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     if (!node) return {};
     const live = node.Spec.Labels ?? {};
     const labels: Record<string, string> = {};
-    for (const key of ownedKeys(props)) if (live[key] !== undefined) labels[key] = live[key];
+    for (const key of ownedKeys(props)) {
+      const value = getOwn(live, key);
+      if (value !== undefined) setOwn(labels, key, value);
+    }
     const outs: NodeLabelsOutputs = {
       ...(props as NodeLabelsOutputs),
       node: props?.node ?? ref,

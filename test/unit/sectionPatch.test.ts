@@ -165,4 +165,33 @@ describe("writing the merged config section by section", () => {
       assert.strictEqual(out, live.replace("PublishedPort = 8080", "PublishedPort = 9080"));
     });
   }
+
+  for (const nl of ["\n", "\r\n"]) {
+    it(`a changed section over 64 KB is written fresh, section by section (${JSON.stringify(nl)}): the rest byte for byte`, () => {
+      const labels = Array.from({ length: 5000 }, (_, i) => `      "team.label-${i}" = "v${i}"`);
+      const base = UCP.replace(/\r?\n/g, nl);
+      const live =
+        base.replace(/(\[Extensions\.default\.Labels\]\r?\n)/, (h) => h + labels.join(nl) + nl) +
+        `${nl}  # another team's${nl}  [Extensions.blue]${nl}    ServiceName = "blue"   # kept as written${nl}`;
+      const { out, merged } = write(live, (c) => {
+        c.Extensions!.default.PublishedPort = 9080;
+        return c;
+      });
+      assert.ok(live.length > 64 * 1024 && out.includes('"team.label-4999" = "v4999"'));
+      assert.ok(bySection(live, merged) !== undefined, "not left to the whole-document patch");
+      assert.ok(out.startsWith(live.slice(0, live.indexOf("  [Extensions.default]"))));
+      assert.ok(
+        out.endsWith(
+          `  # another team's${nl}  [Extensions.blue]${nl}    ServiceName = "blue"   # kept as written${nl}`,
+        ),
+        out.slice(-300),
+      );
+      assert.strictEqual(
+        nl === "\r\n"
+          ? out.split("\n").every((l, i, a) => i === a.length - 1 || l.endsWith("\r"))
+          : !out.includes("\r"),
+        true,
+      );
+    });
+  }
 });
