@@ -6,8 +6,6 @@
  * engine does it as a refresh in preview mode. Both give the same report.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import * as fs from "fs";
-import * as YAML from "yaml";
 import {
   configureConnection,
   connect,
@@ -19,6 +17,7 @@ import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/topology";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
+import { readStackFile } from "./stackConfig";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
 import { connectionsOf, exportState, readable, readSteps } from "./directDrift";
 
@@ -81,6 +80,13 @@ export function whyNotChecked(text: string): string {
   const lines = text.split("\n").map((l) => l.trim());
   const named = lines.find((l) => /credentials (expired|rejected):/.test(l));
   if (named) return named.slice(named.search(/credentials (expired|rejected):/));
+  const secrets = lines.find((l) => /secrets manager|incorrect passphrase/i.test(l));
+  if (secrets)
+    return (
+      `stack secrets unreadable: ${secrets.replace(/^error:\s*/, "")}; the stack file's encryptionsalt belongs to another ` +
+      `passphrase than PULUMI_CONFIG_PASSPHRASE (a file copied from another stack keeps that stack's salt): ` +
+      `remove the encryptionsalt line and set the secret values again with pulumi config set --secret`
+    );
   const reach = lines.find((l) => /cannot reach the Docker Engine API/.test(l));
   if (reach) return `cluster unreachable: ${reach.slice(reach.indexOf("cannot reach"))}`;
   const creds = lines.find((l) => /x509|certificate|tls:|unauthorized|401|403|forbidden/i.test(l));
@@ -160,8 +166,8 @@ async function configuredConnection(
 }
 
 function stackFileConfig(stackName: string): Record<string, unknown> {
-  const text = fs.readFileSync(stackFileOf(stackName), "utf8");
-  return ((YAML.parse(text) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  stackFileOf(stackName);
+  return readStackFile(stackName);
 }
 
 /** `interlock.bundleExpiryWarnDays` of the stack file, when set. */

@@ -5,13 +5,22 @@ import * as YAML from "yaml";
 import { parseTopology, Topology, CONFIG_NAMESPACE } from "../../provider/topology";
 import { REPO } from "./workspace";
 
-function readStackFile(stack: string): Record<string, unknown> {
+/**
+ * The `config` of Pulumi.<stack>.yaml. A YAML error is named with the file and line (the
+ * engine's own message for it is "could not create secrets manager").
+ */
+export function readStackFile(stack: string): Record<string, unknown> {
   const file = path.join(REPO, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
-  return (
-    ((YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> })
-      .config ?? {}
-  );
+  const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0] ? ` line ${e.linePos[0].line}` : "";
+    throw new Error(
+      `${path.basename(file)}${line}: ${e.message.split("\n")[0]}; fix the stack file (YAML)`,
+    );
+  }
+  return ((doc.toJS() ?? {}) as { config?: Record<string, unknown> }).config ?? {};
 }
 
 /** What `npm run render` reads of a stack file, which it reads once. */

@@ -13,6 +13,9 @@ import { releasedOwners, releasePending, releaseProblems } from "../../provider/
 import { NodeView } from "../../provider/interlock/constraints";
 import { connectionProblems, connect } from "../../provider/docker/connection";
 import { parseDemoSettings, deployApps } from "../../stacks/demo";
+import { readStackFile } from "../../scripts/lib/stackConfig";
+import { whyNotChecked } from "../../scripts/lib/drift";
+import { REPO } from "../../scripts/lib/workspace";
 
 const LABEL = "com.docker.interlock.service.cluster";
 
@@ -300,6 +303,32 @@ describe("interlock-ingress:apps", () => {
         "interlock-ingress:apps.web.secrets.tls_key: the Compose file's secret tls_key has no value; map it to a secret stack config key (apps.web.secrets: {tls_key: <key>}) and set that key with pulumi config set --secret <key> < file",
         "interlock-ingress:apps.web.secrets.tls_crt: the Compose file declares no secret tls_crt (it declares: tls_key)",
       ],
+    );
+  });
+});
+
+describe("the stack file's own dead ends", () => {
+  it("a YAML error is named with the file and line", () => {
+    const file = path.join(REPO, "Pulumi.unit-yaml-error.yaml");
+    fs.writeFileSync(
+      file,
+      "config:\n  interlock-ingress:environments:\n    dev: {ingressNodes: [w1]\n",
+    );
+    try {
+      assert.throws(
+        () => readStackFile("unit-yaml-error"),
+        /^Error: Pulumi\.unit-yaml-error\.yaml line \d+: .+; fix the stack file \(YAML\)$/,
+      );
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+  it("the engine's secrets-manager error gets the copied-salt cause and fix", () => {
+    assert.strictEqual(
+      whyNotChecked(
+        "error: could not create secrets manager: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase",
+      ),
+      "stack secrets unreadable: could not create secrets manager: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase; the stack file's encryptionsalt belongs to another passphrase than PULUMI_CONFIG_PASSPHRASE (a file copied from another stack keeps that stack's salt): remove the encryptionsalt line and set the secret values again with pulumi config set --secret",
     );
   });
 });
