@@ -116,6 +116,9 @@ function proxySpec(name, ext) {
       Networks: [{ Target: "ucp-interlock" }],
     },
     Mode: { Replicated: { Replicas: ext.ProxyReplicas } },
+    // Swarm's default 5 s update monitor, per replica, only makes every route change wait in
+    // the lab; what the product waits for (Swarm's verdict on the update) is the same at 2 s.
+    UpdateConfig: { Parallelism: 1, Monitor: 2e9, FailureAction: "pause" },
     EndpointSpec: {
       Ports: [
         {
