@@ -335,6 +335,13 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
       })) {
         fail(`${from}: ${reason}`);
       }
+      // The conversion's own refusals (an undefined volume, a relative bind, replicas in global
+      // mode) at preview, not at up.
+      try {
+        serviceSpecs(compose, news.stack, { networks: {}, secrets: {} });
+      } catch (err) {
+        fail(`${from}: ${(err as Error).message}`);
+      }
       // As `docker stack deploy` prints them: what a Swarm service cannot carry is said, once.
       for (const warning of [...unsupportedKeys(compose), ...routingWarnings(compose)])
         await engineWarn(`${from}: ${warning}`);

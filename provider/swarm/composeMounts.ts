@@ -122,6 +122,12 @@ export function mount(v: unknown, compose: ComposeFile, stack: string): Spec {
         ? "invalid tmpfs source, source must be empty"
         : `invalid ${type} source, source cannot be empty`,
     );
+  // docker stack deploy makes a relative bind source absolute against the Compose file's
+  // folder on the machine that deploys, which names no path on the nodes: say so instead.
+  if (type === "bind" && source && !source.startsWith("/"))
+    throw new Error(
+      `bind source "${source}" is relative (docker stack deploy would resolve it on the deploying machine, not on the nodes); write the absolute path on the nodes`,
+    );
   const out: Spec = defined({
     Type: type,
     Source: source || undefined,

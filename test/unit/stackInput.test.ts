@@ -332,3 +332,31 @@ describe("the stack file's own dead ends", () => {
     );
   });
 });
+
+describe("an app's Compose file refused at preview, not at up", () => {
+  it("a relative bind source is named with the file it came from", async () => {
+    const { appStackProvider } = await import("../../provider/swarm/appStack");
+    const compose = [
+      "services:",
+      "  web:",
+      "    image: nginx",
+      "    volumes: ['./data:/data']",
+      "",
+    ].join("\n");
+    const checked = await appStackProvider.check!(undefined as never, {
+      stack: "web",
+      compose,
+      clusters: ["dev"],
+      source: "interlock-ingress:apps.web.composeFile (apps/web.yml)",
+    });
+    assert.deepStrictEqual(
+      (checked.failures ?? []).map((f) => [f.property, f.reason]),
+      [
+        [
+          "",
+          'interlock-ingress:apps.web.composeFile (apps/web.yml): service web: bind source "./data" is relative (docker stack deploy would resolve it on the deploying machine, not on the nodes); write the absolute path on the nodes',
+        ],
+      ],
+    );
+  });
+});
