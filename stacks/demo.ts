@@ -35,7 +35,7 @@ export function parseDemoSettings(raw: unknown, envs: EnvironmentSpec[]): DemoSe
     throw new TopologyError([
       `${CONFIG_NAMESPACE}:demo: expected a table, e.g. {port: 8080, replicas: 2}`,
     ]);
-  const r = raw as Record<string, unknown>;
+  const r = { ...(raw as Record<string, unknown>) };
   const problems: string[] = [];
   for (const k of Object.keys(r)) {
     if (!DEMO_KEYS.includes(k))
@@ -63,6 +63,9 @@ export function parseDemoSettings(raw: unknown, envs: EnvironmentSpec[]): DemoSe
     problems.push(
       `${at("command")}: expected a list of strings, e.g. ["python", "-m", "http.server", "8080"]`,
     );
+  // Hand-written YAML may quote a number ("8080"): read as the number it says.
+  for (const k of ["port", "replicas"])
+    if (typeof r[k] === "string" && /^\d+$/.test(r[k] as string)) r[k] = Number(r[k]);
   if (
     r.port !== undefined &&
     !(Number.isInteger(r.port) && (r.port as number) >= 1 && (r.port as number) <= 65535)
@@ -279,7 +282,11 @@ export function deployApps(
   for (const [name, app] of Object.entries(apps)) {
     const env = topology.environments.find((e) => e.name === app.environment)!;
     const secretValues = Object.fromEntries(
-      Object.entries(app.secrets ?? {}).map(([k, key]) => [k, config.requireSecret(key)]),
+      // A mapping may name the key with or without the project's namespace.
+      Object.entries(app.secrets ?? {}).map(([k, key]) => [
+        k,
+        config.requireSecret(key.replace(new RegExp(`^${CONFIG_NAMESPACE}:`), "")),
+      ]),
     );
     const stack = new AppStack(
       name,

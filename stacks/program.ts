@@ -104,6 +104,7 @@ async function program(): Promise<Record<string, unknown>> {
             expectedCollection: env.collection,
             workersOnly: topology.interlock.workersOnly,
             source: `${CONFIG_NAMESPACE}:environments.${env.name}.ingressNodes[${i}]`,
+            ownValues: topology.environments.map((e) => e.name),
             connection: docker,
           },
           { aliases: [{ name: `${env.name}-ingress-${i}` }] },

@@ -90,8 +90,13 @@ function hostProblem(host: string): string | undefined {
   }
   if (["tcp:", "unix:", "http:", "https:"].includes(url.protocol) && (url.hostname || url.pathname))
     return undefined;
+  // A PEM pasted into the wrong key must not be printed.
+  const shown =
+    host.length <= 200 && !/[\r\n]|-----BEGIN/.test(host)
+      ? JSON.stringify(host)
+      : `the value (${host.length} characters, not shown)`;
   return (
-    `${JSON.stringify(host)} is not an Engine API address; use the DOCKER_HOST of the client bundle's env.sh, ` +
+    `${shown} is not an Engine API address; use the DOCKER_HOST of the client bundle's env.sh, ` +
     `e.g. tcp://ucp.example.com:443, or unix:///var/run/docker.sock`
   );
 }

@@ -29,13 +29,13 @@ import { EnvironmentSpec, InterlockSettings } from "../topology";
 import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
 import { ownersOf, withOwner } from "./owners";
 import { nodeClaimProblems } from "./nodeClaims";
-import { sectionOf } from "./fold";
+import { extensionsOf, sectionOf } from "./fold";
 import { removeTakenOver, takeoverServices } from "./takeover";
 import { releasedOwners, releasePending, releaseProblems } from "./release";
 import { mergeConfig, pickSections, Problem } from "./render";
 import { ownedBy, ownerOf, Owners, planConfig, sectionsToRemove } from "./plan";
 import { pruneConfigs, removeOrphans, rollout, Reporter, rolloutError } from "./rollout";
-import { CoreConfig, ExtensionSection, LABEL_OWNERS } from "./schema";
+import { CoreConfig, ExtensionSection, LABEL_OWNERS, serviceNames } from "./schema";
 import { readSavedTemplate, saveTemplate } from "./templateStore";
 import { detectReset, Reset, resetWarning, restoredConfig } from "./reset";
 import { droppedComments, stringifyCoreConfig } from "./toml";
@@ -197,7 +197,13 @@ async function apply(
   if (news.settings.removeStaleServices)
     await removeStaleServices(docker, m.gone, result.config, report);
   // Before the wait: in host mode a taken-over section's old proxy holds the new one's ports.
-  await removeTakenOver(docker, news.takeoverServices ?? [], report);
+  // Never a service a section of the written config still names (a copy left unrenamed).
+  const named = new Set([...extensionsOf(result.config).sections.values()].flatMap(serviceNames));
+  await removeTakenOver(
+    docker,
+    (news.takeoverServices ?? []).filter((n) => !named.has(n)),
+    report,
+  );
   const clusters = await verifyClusters(
     docker,
     result.config,
@@ -294,6 +300,7 @@ export function makeInterlockConfigProvider(
           owners,
           live: live.config,
           nodes,
+          previous: Object.keys(olds?.sections ?? {}),
         }),
         ...plan.problems,
       ];

@@ -8,7 +8,8 @@
  */
 import { CONFIG_NAMESPACE, EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../topology";
 import { NodeView } from "./constraints";
-import { Owners, ownerOf } from "./plan";
+import { Owners, ownedBy, ownerOf } from "./plan";
+import { sectionNames } from "./fold";
 import { Problem } from "./render";
 import { CoreConfig } from "./schema";
 
@@ -19,14 +20,23 @@ export interface NodeClaimInput {
   owners: Owners;
   live: CoreConfig;
   nodes: NodeView[];
+  /** Sections this stack wrote before (its state): a node of one it is giving up is its own. */
+  previous?: string[];
 }
 
 const RELEASE = `${CONFIG_NAMESPACE}:interlock.release`;
 
 /** One problem per ingress node whose label now names another section. */
 export function nodeClaimProblems(input: NodeClaimInput): Problem[] {
-  const mine = new Set(input.environments.map((e) => e.name));
-  const sections = new Set(Object.keys(input.live.Extensions ?? {}));
+  // Its own environments, and the sections it owns or wrote, even one it removes in this run
+  // (an environment renamed or dropped on the same node).
+  const mine = new Set([
+    ...input.environments.map((e) => e.name),
+    ...ownedBy(input.owners, input.stack),
+    ...(input.previous ?? []),
+  ]);
+  // Every section Interlock reads, under any root spelling (`[extensions.prod]` too).
+  const sections = new Set(sectionNames(input.live));
   const problems: Problem[] = [];
   for (const env of input.environments) {
     env.ingressNodes.forEach((ref, i) => {
@@ -42,7 +52,7 @@ export function nodeClaimProblems(input: NodeClaimInput): Problem[] {
           message:
             `${at}: ${carries}, whose section stack "${owner}" owns; relabelling it would leave ${current}'s proxies without a node. ` +
             `Pick another node, or take it out of stack "${owner}" first (${CONFIG_NAMESPACE}:environments.${current}.ingressNodes); ` +
-            `if stack "${owner}" is gone, set ${RELEASE}: ["${owner}"]`,
+            `if stack "${owner}" is gone, set ${RELEASE}: ["${owner}"] and declare environment ${current} in this stack (which then adopts its section and node)`,
         });
       } else if (sections.has(current)) {
         problems.push({

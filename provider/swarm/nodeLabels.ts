@@ -38,6 +38,11 @@ export interface NodeLabelsArgs {
   workersOnly?: pulumi.Input<boolean>;
   /** The stack config field the node came from, named in error messages. */
   source?: pulumi.Input<string>;
+  /**
+   * Values this stack sets for these keys on other nodes (its environments): one found on the
+   * node is the stack's own, not given back on delete (a node moved between environments).
+   */
+  ownValues?: pulumi.Input<pulumi.Input<string>[]>;
   /** Engine API endpoint; defaults to DOCKER_HOST & co. */
   connection?: pulumi.Input<DockerConnection>;
 }
@@ -49,6 +54,7 @@ export interface NodeLabelsInputs {
   expectedCollection?: string;
   workersOnly?: boolean;
   source?: string;
+  ownValues?: string[];
   connection?: DockerConnection;
   providerVersion?: string;
 }
@@ -59,6 +65,11 @@ export interface NodeLabelsOutputs extends NodeLabelsInputs {
   hostname: string;
   /** Values the owned keys had before this resource set them: given back on delete. */
   replaced?: Record<string, string>;
+  /**
+   * What this resource last wrote: a key still holding it is this resource's to remove or give
+   * back (`labels` is the live value after a refresh, possibly someone else's).
+   */
+  applied?: Record<string, string>;
 }
 
 /** The live values `labels` overwrites, joined to those overwritten before. */
@@ -66,13 +77,21 @@ function overwritten(
   live: Record<string, string>,
   labels: Record<string, string>,
   before: Record<string, string> = {},
+  own: { values?: string[]; applied?: Record<string, string> } = {},
 ): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(labels)) {
     // Label keys are any text, `__proto__` included: never a prototype lookup or assignment.
-    const had = getOwn(before, key) ?? getOwn(live, key);
-    if (had !== undefined && (getOwn(before, key) !== undefined || had !== value))
-      setOwn(out, key, had);
+    const kept = getOwn(before, key);
+    const found = getOwn(live, key);
+    if (kept !== undefined) setOwn(out, key, kept);
+    else if (
+      found !== undefined &&
+      found !== value &&
+      found !== getOwn(own.applied ?? {}, key) &&
+      !own.values?.includes(found)
+    )
+      setOwn(out, key, found);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -188,13 +207,14 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     if (!node) throw new Error(`NodeLabels: node "${inputs.node}" is not in the swarm`);
     let replaced: Record<string, string> | undefined;
     const updated = await swarm.updateNodeLabels(docker, node.ID, (labels) => {
-      replaced = overwritten(labels, inputs.labels);
+      replaced = overwritten(labels, inputs.labels, {}, { values: inputs.ownValues });
       return { ...labels, ...inputs.labels };
     });
     const outs: NodeLabelsOutputs = {
       ...inputs,
       nodeId: node.ID,
       hostname: updated.Description?.Hostname ?? inputs.node,
+      applied: inputs.labels,
     };
     if (replaced) outs.replaced = replaced;
     return { id: node.ID, outs };
@@ -205,14 +225,19 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     const nodeId = olds.nodeId ?? id;
     let replaced: Record<string, string> | undefined;
     const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
-      giveBack(labels, olds.labels ?? {}, olds.replaced, (key) => key in news.labels);
-      replaced = overwritten(labels, news.labels, olds.replaced);
+      const mine = olds.applied ?? olds.labels ?? {};
+      giveBack(labels, mine, olds.replaced, (key) => Object.hasOwn(news.labels, key));
+      replaced = overwritten(labels, news.labels, olds.replaced, {
+        values: news.ownValues,
+        applied: mine,
+      });
       return { ...labels, ...news.labels };
     });
     const outs: NodeLabelsOutputs = {
       ...news,
       nodeId,
       hostname: updated.Description?.Hostname ?? olds.hostname,
+      applied: news.labels,
     };
     if (replaced) outs.replaced = replaced;
     return { outs };
@@ -221,7 +246,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   async delete(id, props) {
     try {
       await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) =>
-        giveBack(labels, props.labels ?? {}, props.replaced),
+        giveBack(labels, props.applied ?? props.labels ?? {}, props.replaced),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err; // a node that left the swarm has no labels left to remove

@@ -44,7 +44,7 @@ describe("never another stack's ingress node, through the pulumi CLI", function 
     assert.notStrictEqual(refused.code, 0);
     assert.match(
       refused.out,
-      /has a problem: interlock-ingress:environments\.qa\.ingressNodes\[0\]: node "ip-10-213-0-11\.us-west-2\.compute\.internal" is the ingress node of environment dev \(com\.docker\.interlock\.service\.cluster=dev\), whose section stack "ns-dev" owns; relabelling it would leave dev's proxies without a node\. Pick another node, or take it out of stack "ns-dev" first \(interlock-ingress:environments\.dev\.ingressNodes\); if stack "ns-dev" is gone, set interlock-ingress:interlock\.release: \["ns-dev"\]/,
+      /has a problem: interlock-ingress:environments\.qa\.ingressNodes\[0\]: node "ip-10-213-0-11\.us-west-2\.compute\.internal" is the ingress node of environment dev \(com\.docker\.interlock\.service\.cluster=dev\), whose section stack "ns-dev" owns; relabelling it would leave dev's proxies without a node\. Pick another node, or take it out of stack "ns-dev" first \(interlock-ingress:environments\.dev\.ingressNodes\); if stack "ns-dev" is gone, set interlock-ingress:interlock\.release: \["ns-dev"\] and declare environment dev in this stack \(which then adopts its section and node\)/,
     );
     assert.doesNotMatch(refused.out, /property \w+ value/);
     assert.strictEqual(intruder.cli("up", "--yes").code === 0, false);

@@ -64,7 +64,7 @@ describe("another stack's ingress node", () => {
       [env("qa", ["w1"])],
       { dev: ["dev"] },
       [
-        'error: interlock-ingress:environments.qa.ingressNodes[0]: node "w1" is the ingress node of environment dev (com.docker.interlock.service.cluster=dev), whose section stack "dev" owns; relabelling it would leave dev\'s proxies without a node. Pick another node, or take it out of stack "dev" first (interlock-ingress:environments.dev.ingressNodes); if stack "dev" is gone, set interlock-ingress:interlock.release: ["dev"]',
+        'error: interlock-ingress:environments.qa.ingressNodes[0]: node "w1" is the ingress node of environment dev (com.docker.interlock.service.cluster=dev), whose section stack "dev" owns; relabelling it would leave dev\'s proxies without a node. Pick another node, or take it out of stack "dev" first (interlock-ingress:environments.dev.ingressNodes); if stack "dev" is gone, set interlock-ingress:interlock.release: ["dev"] and declare environment dev in this stack (which then adopts its section and node)',
       ],
     ],
     [
@@ -357,6 +357,51 @@ describe("an app's Compose file refused at preview, not at up", () => {
           'interlock-ingress:apps.web.composeFile (apps/web.yml): service web: bind source "./data" is relative (docker stack deploy would resolve it on the deploying machine, not on the nodes); write the absolute path on the nodes',
         ],
       ],
+    );
+  });
+});
+
+describe("this stack's own nodes are never another's", () => {
+  const live = { Extensions: {}, extensions: { prod: {} } } as never;
+  it("a node of a section it owns and drops in this run, or wrote before, is its own", () => {
+    const nodes = [node("w1", "dev"), node("w2", "old")];
+    assert.deepStrictEqual(
+      nodeClaimProblems({
+        stack: "me",
+        environments: [env("test", ["w1", "w2"])],
+        owners: { me: ["dev"] },
+        live: { Extensions: { dev: {}, old: {} } },
+        nodes,
+        previous: ["old"],
+      }),
+      [],
+    );
+  });
+  it("a section under a lower-case root is live, not gone", () => {
+    assert.deepStrictEqual(
+      nodeClaimProblems({
+        stack: "me",
+        environments: [env("qa", ["w3"])],
+        owners: {},
+        live,
+        nodes: [node("w3", "prod")],
+      }).map((p) => p.severity),
+      ["error"],
+    );
+  });
+});
+
+describe("values read as a user means them", () => {
+  it("a demo port or replicas quoted in hand-written YAML is the number it says", () => {
+    const demo = parseDemoSettings({ port: "8081", replicas: "3" }, [env("dev", ["w1"])])!;
+    assert.deepStrictEqual([demo.port, demo.replicas], [8081, 3]);
+  });
+  it("a PEM pasted into docker.host is never printed", () => {
+    const pem = "-----BEGIN PRIVATE KEY-----\nMIIEv...\n-----END PRIVATE KEY-----\n";
+    const [problem] = connectionProblems({ host: pem });
+    assert.strictEqual(
+      problem,
+      `interlock-ingress:docker.host: the value (${pem.length} characters, not shown) is not an Engine API address; use the DOCKER_HOST of the client bundle's env.sh, e.g. tcp://ucp.example.com:443, or unix:///var/run/docker.sock`,
     );
   });
 });
