@@ -4,14 +4,18 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
-npx tsc -p tsconfig.json --noEmit
-npm run --silent lint
-# The unit tests need no lab: they run in a process of their own beside the lab's (one Swarm,
-# so the end-to-end and lab tests run in one process, in turn), and the run fails if either does.
-npx mocha --timeout 900000 'test/unit/**/*.test.ts' >"${TMPDIR:-/tmp}/interlock-ingress-unit.log" 2>&1 &
+# The type check, lint and unit tests need no lab: they run in a process of their own beside the
+# lab's tests (one Swarm, so the end-to-end and lab tests run in one process, in turn), which
+# mostly wait on Swarm; the run fails if either fails.
+log="${TMPDIR:-/tmp}/interlock-ingress-unit.log"
+(
+  npx tsc -p tsconfig.json --noEmit &&
+    npm run --silent lint &&
+    npx mocha --timeout 900000 'test/unit/**/*.test.ts'
+) >"$log" 2>&1 &
 unit=$!
 status=0
 npx mocha --timeout 900000 'test/e2e/**/*.test.ts' 'test/lab/**/*.test.ts' || status=$?
 wait "$unit" || status=$?
-cat "${TMPDIR:-/tmp}/interlock-ingress-unit.log"
+cat "$log"
 exit "$status"

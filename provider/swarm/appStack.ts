@@ -164,6 +164,12 @@ async function converge(
           `updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`,
         );
       }
+      // Placement is not in a task's fingerprint (currentTasks): until Swarm says the update
+      // is done, tasks on nodes the new constraints exclude may still be running.
+      if (fresh && state === "updating") {
+        problems.push(`${svc.Spec.Name} updating`);
+        continue;
+      }
       const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
       // Converged means running tasks of the service's current spec: a failing update never
       // gets there.

@@ -61,7 +61,6 @@ export async function serviceTasks(
 function fingerprint(spec: unknown): unknown {
   const t = (spec ?? {}) as {
     ContainerSpec?: Record<string, unknown>;
-    Placement?: unknown;
     Networks?: Array<{ Target: string }>;
     ForceUpdate?: number;
   };
@@ -78,7 +77,8 @@ function fingerprint(spec: unknown): unknown {
     c.Labels,
     ids(c.Secrets),
     ids(c.Configs),
-    t.Placement,
+    // No placement: Swarm keeps a task whose node still satisfies changed constraints (only
+    // the others are replaced), so its spec keeps the old placement for good.
     (t.Networks ?? []).map((n) => n.Target),
     t.ForceUpdate ?? 0,
   ];

@@ -241,6 +241,7 @@ describe("a cluster configured by hand, adopted through the pulumi CLI", functio
 
     it("up adopts: the port applied, the tuning kept, the network and the demo's service under the same IDs", async () => {
       const r = stack.cli("up", "--yes");
+      if (process.env.HM_DEBUG) require("fs").writeFileSync("/tmp/hm-up.txt", r.out);
       assert.strictEqual(r.code, 0, r.out);
       const live = await readLiveConfig(labDocker());
       assert.strictEqual(live.config.Extensions!.dev.PublishedPort, 8082);
