@@ -271,7 +271,8 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
       nodeId: node.ID,
       hostname: node.Description?.Hostname ?? ref,
     };
-    const { nodeId: _n, hostname: _h, ...inputs } = outs;
+    // Inputs are what the program declares: what this resource recorded stays an output.
+    const { nodeId: _n, hostname: _h, applied: _a, replaced: _r, ...inputs } = outs;
     return { id: node.ID, props: outs, inputs: inputs as NodeLabelsOutputs };
   },
 };
