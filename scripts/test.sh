@@ -7,15 +7,20 @@ cd "$REPO"
 # The type check, lint and unit tests need no lab: they run in a process of their own beside the
 # lab's tests (one Swarm, so the end-to-end and lab tests run in one process, in turn), which
 # mostly wait on Swarm; the run fails if either fails.
-log="${TMPDIR:-/tmp}/interlock-ingress-unit.log"
+logs="$(mktemp -d "${TMPDIR:-/tmp}/interlock-ingress-test.XXXXXX")"
 (
   npx tsc -p tsconfig.json --noEmit &&
     npm run --silent lint &&
     npx mocha --timeout 900000 'test/unit/**/*.test.ts'
-) >"$log" 2>&1 &
+) >"$logs/unit.log" 2>&1 &
 unit=$!
 status=0
-npx mocha --timeout 900000 'test/e2e/**/*.test.ts' 'test/lab/**/*.test.ts' || status=$?
+npx mocha --timeout 900000 'test/e2e/**/*.test.ts' 'test/lab/**/*.test.ts' 2>&1 | tee "$logs/lab.log" ||
+  status=$?
 wait "$unit" || status=$?
-cat "$log"
+cat "$logs/unit.log"
+# A CI log is often read from its end: the lab's tally and failures come last, after the unit log.
+echo
+echo "== lab integration and end to end (full output above; $logs/lab.log):"
+sed -n '/^  [0-9]* passing/,$p' "$logs/lab.log"
 exit "$status"
