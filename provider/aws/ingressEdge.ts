@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { EnvironmentSpec } from "../topology";
 import { checkedTargets, subnetFacts } from "./placement";
-import { EdgeSettings, awsName } from "./settings";
+import { EdgeSettings, HealthCheck, awsName, fingerprint } from "./settings";
 
 /** What an IngressEdge is built from: the environments and the AWS settings of the stack. */
 export interface IngressEdgeArgs {
@@ -50,9 +50,13 @@ export class IngressEdge extends pulumi.ComponentResource {
       ManagedBy: "pulumi",
     });
     const parent = { parent: this };
+    // Every replacement here creates the new object before deleting the old, whatever the AWS
+    // provider asks: it asks for delete-before-replace whenever a replaced resource has a name
+    // the program set (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace), which would
+    // take traffic down. The names below change whenever what forces a replacement changes, so
+    // old and new exist side by side.
+    const createFirst = { parent: this, deleteBeforeReplace: false };
     const subnets = subnetFacts(settings, this);
-    // Production load balancers refuse deletion in AWS and in Pulumi alike.
-    const guarded = settings.deletionProtection ? { parent: this, protect: true } : parent;
 
     // One security group per load balancer: clients in on the listener ports, out only to the
     // ingress nodes' proxy ports. The nodes' group lets exactly those ports in from it.
@@ -67,14 +71,13 @@ export class IngressEdge extends pulumi.ComponentResource {
           vpcId: settings.vpcId,
           tags: tags(key),
         },
-        parent,
+        createFirst,
       );
-      // `internal` cannot change in place: the scheme is in the name, so the new NLB (and its
-      // new DNS name) is created before the old one is deleted.
+      const lbName = balancerName([stack, key, settings.internal ? "int" : ""], settings, this);
       const lb = new aws.lb.LoadBalancer(
         `${name}-${key}`,
         {
-          name: awsName([stack, key, settings.internal ? "int" : ""]),
+          name: lbName,
           loadBalancerType: "network",
           internal: settings.internal,
           subnets: settings.subnetIds,
@@ -83,49 +86,58 @@ export class IngressEdge extends pulumi.ComponentResource {
           enableDeletionProtection: settings.deletionProtection,
           tags: tags(key),
         },
-        guarded,
+        // Production load balancers refuse deletion in AWS and in Pulumi alike.
+        settings.deletionProtection ? { ...createFirst, protect: true } : createFirst,
       );
-      return { sg, lb };
+      return { key, sg, lb, lbName };
     };
 
     const shared = settings.sharedLoadBalancer ? makeBalancer("shared") : undefined;
 
     for (const env of args.environments) {
-      const { sg, lb } = shared ?? makeBalancer(env.name);
+      const balancer = shared ?? makeBalancer(env.name);
+      const { sg, lb } = balancer;
       const listen = settings.listenerPorts[env.name];
+      const tls = settings.tls[env.name];
       // Checked at preview: each node found once, running, in the VPC, in a covered AZ.
       const targets = checkedTargets(env, settings, subnets, this);
       const hc = settings.healthCheck;
-      const side = (proto: "http" | "https", proxyPort: number, listenerPort: number) => {
+
+      /** A target group of the environment's proxies on one port, and what lets the NLB reach it. */
+      const targetSide = (proto: "http" | "https", proxyPort: number) => {
         const tg = new aws.lb.TargetGroup(
           `${name}-${env.name}-${proto}`,
           {
-            // The port is in the name so a port change can create the new group before the old goes.
-            name: awsName([stack, env.name, String(proxyPort)]),
+            // A target group serves one load balancer (AWS: "load balancers per target group:
+            // 1"), so its name follows the load balancer's and the VPC: a new NLB gets new groups,
+            // created and filled before its listeners forward to them.
+            name: pulumi
+              .all([balancer.lbName, settings.vpcId])
+              .apply(([lbName, vpcId]) =>
+                awsName([stack, env.name, String(proxyPort), fingerprint(lbName, vpcId)]),
+              ),
             port: proxyPort,
             protocol: "TCP",
             targetType: "instance",
             vpcId: settings.vpcId,
-            healthCheck: {
-              enabled: true,
-              protocol: hc.protocol,
-              port: "traffic-port",
-              ...(hc.protocol === "HTTP" ? { path: hc.path, matcher: "200-399" } : {}),
-              interval: hc.intervalSeconds,
-              healthyThreshold: hc.healthyThreshold,
-              unhealthyThreshold: hc.unhealthyThreshold,
-            },
+            healthCheck: healthCheck(hc, env.publishedPort),
+            deregistrationDelay: settings.deregistrationDelaySeconds,
+            connectionTermination: settings.connectionTermination,
             // In ingress mode the routing mesh forwards between nodes: a preserved client IP would
             // make replies from a node to itself (hairpin) time out. Host mode keeps it.
             preserveClientIp: env.publishMode === "host" ? "true" : "false",
             tags: tags(env.name),
           },
-          parent,
+          createFirst,
         );
         // Keyed by hostname, not position: reordering ingressNodes changes nothing, and removing
-        // one node deregisters only that node. The alias adopts the old index-keyed names.
-        [...env.ingressNodes, ...(settings.extraTargets[env.name] ?? [])].forEach(
-          (host, i) =>
+        // one node deregisters only that node. (The index-keyed attachments of earlier versions
+        // belong to target groups of the earlier names, which this version replaces whole.)
+        const attachments: pulumi.Resource[] = [
+          ...env.ingressNodes,
+          ...(settings.extraTargets[env.name] ?? []),
+        ].map(
+          (host) =>
             new aws.lb.TargetGroupAttachment(
               `${name}-${env.name}-${proto}-${host}`,
               {
@@ -133,29 +145,74 @@ export class IngressEdge extends pulumi.ComponentResource {
                 targetId: targets.apply((ids) => ids[host]),
                 port: proxyPort,
               },
-              { parent: this, aliases: [{ name: `${name}-${env.name}-${proto}-${i}` }] },
+              parent,
             ),
         );
         for (const group of settings.autoScalingGroups[env.name] ?? []) {
-          new aws.autoscaling.Attachment(
-            `${name}-${env.name}-${proto}-asg-${group}`,
-            {
-              autoscalingGroupName: group,
-              lbTargetGroupArn: tg.arn,
-            },
-            parent,
+          attachments.push(
+            new aws.autoscaling.Attachment(
+              `${name}-${env.name}-${proto}-asg-${group}`,
+              { autoscalingGroupName: group, lbTargetGroupArn: tg.arn },
+              parent,
+            ),
           );
         }
-        const listener = new aws.lb.Listener(
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-${env.name}-${proto}-to-proxy`,
+          {
+            securityGroupId: sg.id,
+            description: `to ${env.name} Interlock proxies (${proto})`,
+            ipProtocol: "tcp",
+            fromPort: proxyPort,
+            toPort: proxyPort,
+            referencedSecurityGroupId: settings.nodeSecurityGroupId,
+            tags: tags(env.name),
+          },
+          parent,
+        );
+        // Keyed by the load balancer, so moving to another NLB adds the new group's rule before
+        // the old one's goes, rather than re-pointing the one rule while the old NLB still serves.
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-${env.name}-${proto}-from-${balancer.key}-nlb`,
+          {
+            securityGroupId: settings.nodeSecurityGroupId,
+            description: `${env.name} load balancer to Interlock proxy (${proto})`,
+            ipProtocol: "tcp",
+            fromPort: proxyPort,
+            toPort: proxyPort,
+            referencedSecurityGroupId: sg.id,
+            tags: tags(env.name),
+          },
+          { parent: this, aliases: [{ name: `${name}-${env.name}-${proto}-from-nlb` }] },
+        );
+        return { tg, attachments };
+      };
+
+      /** A listener and the client rules for its port. */
+      const listener = (
+        proto: "http" | "https",
+        listenerPort: number,
+        side: ReturnType<typeof targetSide>,
+      ) => {
+        const terminates = proto === "https" && tls;
+        const l = new aws.lb.Listener(
           `${name}-${env.name}-${proto}`,
           {
             loadBalancerArn: lb.arn,
             port: listenerPort,
-            protocol: "TCP",
-            defaultActions: [{ type: "forward", targetGroupArn: tg.arn }],
+            protocol: terminates ? "TLS" : "TCP",
+            ...(terminates
+              ? {
+                  certificateArn: tls.certificateArn,
+                  sslPolicy: tls.sslPolicy,
+                  ...(tls.alpnPolicy ? { alpnPolicy: tls.alpnPolicy } : {}),
+                }
+              : {}),
+            defaultActions: [{ type: "forward", targetGroupArn: side.tg.arn }],
             tags: tags(env.name),
           },
-          parent,
+          // Moving to a new target group waits for its targets to be registered.
+          { parent: this, dependsOn: side.attachments },
         );
         for (const cidr of settings.clientCidrs) {
           new aws.vpc.SecurityGroupIngressRule(
@@ -172,57 +229,41 @@ export class IngressEdge extends pulumi.ComponentResource {
             parent,
           );
         }
-        new aws.vpc.SecurityGroupEgressRule(
-          `${name}-${env.name}-${proto}-to-proxy`,
-          {
-            securityGroupId: sg.id,
-            description: `to ${env.name} Interlock proxies (${proto})`,
-            ipProtocol: "tcp",
-            fromPort: proxyPort,
-            toPort: proxyPort,
-            referencedSecurityGroupId: settings.nodeSecurityGroupId,
-            tags: tags(env.name),
-          },
-          parent,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-${env.name}-${proto}-from-nlb`,
-          {
-            securityGroupId: settings.nodeSecurityGroupId,
-            description: `${env.name} load balancer to Interlock proxy (${proto})`,
-            ipProtocol: "tcp",
-            fromPort: proxyPort,
-            toPort: proxyPort,
-            referencedSecurityGroupId: sg.id,
-            tags: tags(env.name),
-          },
-          parent,
-        );
-        return { tg, listener };
+        return l;
       };
 
-      const httpSide = side("http", env.publishedPort, listen.http);
-      const httpsSide = side("https", env.publishedSSLPort, listen.https);
+      const httpSide = targetSide("http", env.publishedPort);
+      // A TLS listener decrypts, so it forwards to the proxy's HTTP port.
+      const httpsSide = tls ? httpSide : targetSide("https", env.publishedSSLPort);
+      const httpListener = listener("http", listen.http, httpSide);
+      const httpsListener = listener("https", listen.https, httpsSide);
 
       const records = settings.records[env.name] ?? [];
       for (const host of records) {
+        // Keyed by the DNS name, which is what Route 53 keys it by: renaming the environment
+        // moves the record instead of creating a second one of the same name. It moves after the
+        // listeners are in place on the load balancer it points at.
         new aws.route53.Record(
-          `${name}-${env.name}-${host}`,
+          `${name}-record-${host}`,
           {
             zoneId: settings.dnsZoneId!,
             name: host,
             type: "A",
             aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
           },
-          parent,
+          {
+            ...createFirst,
+            dependsOn: [httpListener, httpsListener],
+            aliases: [{ name: `${name}-${env.name}-${host}` }],
+          },
         );
       }
 
       this.environments[env.name] = {
         loadBalancerDnsName: lb.dnsName,
         loadBalancerArn: lb.arn,
-        httpListenerArn: httpSide.listener.arn,
-        httpsListenerArn: httpsSide.listener.arn,
+        httpListenerArn: httpListener.arn,
+        httpsListenerArn: httpsListener.arn,
         httpTargetGroupArn: httpSide.tg.arn,
         httpsTargetGroupArn: httpsSide.tg.arn,
         listenerPorts: listen,
@@ -231,4 +272,47 @@ export class IngressEdge extends pulumi.ComponentResource {
     }
     this.registerOutputs({ environments: this.environments });
   }
+}
+
+/**
+ * The target groups' health check. TCP by default. HTTP checks the proxy's HTTP port for both
+ * groups (the HTTPS group's port speaks TLS) at the configured path. A TCP check sends an
+ * empty path and matcher: the provider keeps an earlier HTTP check's values otherwise, and then
+ * refuses them with TCP (hashicorp/terraform-provider-aws#46011).
+ */
+function healthCheck(hc: HealthCheck, httpPort: number): aws.types.input.lb.TargetGroupHealthCheck {
+  const common = {
+    enabled: true,
+    interval: hc.intervalSeconds,
+    timeout: hc.timeoutSeconds,
+    healthyThreshold: hc.healthyThreshold,
+    unhealthyThreshold: hc.unhealthyThreshold,
+  };
+  return hc.protocol === "HTTP"
+    ? { ...common, protocol: "HTTP", port: String(httpPort), path: hc.path, matcher: hc.matcher }
+    : { ...common, protocol: "TCP", port: "traffic-port", path: "", matcher: "" };
+}
+
+/**
+ * A load balancer's name: `parts` as today, unless the live load balancer of that name cannot
+ * take the wanted settings in place (AWS's provider replaces an NLB that loses a subnet), then
+ * the other of two names, so the new NLB is created beside the old one. Looked up at preview.
+ */
+function balancerName(
+  parts: string[],
+  settings: EdgeSettings,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const base = awsName(parts);
+  const slots = [base, `${awsName(parts, 28)}-alt`];
+  return pulumi.output(settings.subnetIds).apply(async (wanted) => {
+    for (const [i, slot] of slots.entries()) {
+      const live = await aws.lb.getLoadBalancer({ name: slot }, { parent }).catch(() => undefined);
+      if (!live) continue;
+      const inPlace =
+        live.internal === settings.internal && live.subnets.every((s) => wanted.includes(s));
+      return inPlace ? slot : slots[1 - i];
+    }
+    return base;
+  });
 }

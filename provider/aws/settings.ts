@@ -4,7 +4,7 @@
  * the config key and the fix.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, EnvironmentSpec, TopologyError } from "../topology";
+import { CONFIG_NAMESPACE, EnvironmentSpec, TopologyError, suggest } from "../topology";
 
 /** The ports an environment's listeners take on its load balancer. */
 export interface ListenerPorts {
@@ -42,26 +42,90 @@ export interface AwsSettings {
    * ports on every node, so other workers can take traffic too (host mode: proxies only).
    */
   extraTargets: Record<string, string[]>;
+  /** How long a deregistered target keeps its open connections (AWS's default is 300 s). */
+  deregistrationDelaySeconds: number;
+  /** Whether the NLB closes a deregistered target's connections when the delay ends. */
+  connectionTermination: boolean;
+  /** Environments whose 443 listener terminates TLS with an ACM certificate (opt-in). */
+  tls: Record<string, TlsListener>;
 }
+
+/**
+ * A TLS listener in place of TCP passthrough: the NLB decrypts with an ACM certificate and
+ * forwards plain TCP to the proxy's PublishedPort. `ssl_passthrough` services and Interlock's
+ * per-service certificates are then bypassed, so it is opt-in per environment.
+ */
+export interface TlsListener {
+  certificateArn: string;
+  sslPolicy: string;
+  alpnPolicy?: string;
+}
+
+/** The security policy AWS recommends for NLB TLS listeners (TLS 1.2 and 1.3). */
+export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** How the target groups check the proxies. */
 export interface HealthCheck {
-  /** `TCP` (a port answers) or `HTTP` (the proxy answers `path` with 200-399). */
+  /**
+   * `TCP` (the proxy's port accepts a connection) or `HTTP` (the proxy answers `path` on its
+   * HTTP port with a `matcher` status, for both target groups: never plain HTTP to the TLS port).
+   */
   protocol: "TCP" | "HTTP";
-  path: string;
+  /** HTTP only, and required then: Interlock answers an unknown Host with 503. */
+  path?: string;
+  matcher: string;
   intervalSeconds: number;
+  /** At most the interval (AWS refuses a longer one at `up`). */
+  timeoutSeconds: number;
   healthyThreshold: number;
   unhealthyThreshold: number;
 }
 
-/** TCP on the traffic port every 10 s, 3 checks either way. */
+/** TCP on the traffic port every 10 s with a 10 s timeout, 3 checks either way. */
 export const DEFAULT_HEALTH_CHECK: HealthCheck = {
   protocol: "TCP",
-  path: "/",
+  matcher: "200-399",
   intervalSeconds: 10,
+  timeoutSeconds: 10,
   healthyThreshold: 3,
   unhealthyThreshold: 3,
 };
+
+const HEALTH_CHECK_KEYS = [
+  "protocol",
+  "path",
+  "matcher",
+  "intervalSeconds",
+  "timeoutSeconds",
+  "healthyThreshold",
+  "unhealthyThreshold",
+];
+
+/** The keys of `interlock-ingress:aws`; any other is a typo that would otherwise be ignored. */
+export const AWS_KEYS = [
+  "vpcId",
+  "subnetIds",
+  "internal",
+  "sharedLoadBalancer",
+  "listenerPorts",
+  "nodeSecurityGroupId",
+  "clientCidrs",
+  "instanceIds",
+  "dnsZoneId",
+  "records",
+  "deletionProtection",
+  "healthCheck",
+  "autoScalingGroups",
+  "extraTargets",
+  "deregistrationDelaySeconds",
+  "connectionTermination",
+  "tls",
+];
+
+function unknownKey(key: string, given: string, known: string[]): string {
+  const close = suggest(given, known);
+  return `${key}: unknown key${close ? `; did you mean ${close}?` : `; known: ${known.join(", ")}`}`;
+}
 
 /** Environments whose stacks get deletion protection unless told otherwise. */
 export const PRODUCTION = /^(prod|production)$/;
@@ -102,6 +166,10 @@ export function parseAwsSettings(
     throw new TopologyError([
       `${CONFIG_NAMESPACE}:aws: expected a table with vpcId, subnetIds and nodeSecurityGroupId`,
     ]);
+
+  for (const k of Object.keys(raw)) {
+    if (!AWS_KEYS.includes(k)) problems.push(unknownKey(key(k), k, AWS_KEYS));
+  }
 
   const str = (k: string, example: string): string => {
     const v = raw[k];
@@ -152,6 +220,10 @@ export function parseAwsSettings(
           `${key(`listenerPorts.${env.name}.${p}`)}: ${JSON.stringify(ports[p])} is not a port number (1-65535)`,
         );
     }
+    if (isPort(ports.http) && ports.http === ports.https)
+      problems.push(
+        `${key(`listenerPorts.${env.name}`)}: http and https are both ${ports.http}; a load balancer takes one listener per port`,
+      );
     listenerPorts[env.name] = ports as ListenerPorts;
   }
   if (shared === true) {
@@ -196,41 +268,21 @@ export function parseAwsSettings(
   if (typeof deletionProtection !== "boolean")
     problems.push(`${key("deletionProtection")}: expected true or false`);
 
-  const healthCheck = { ...DEFAULT_HEALTH_CHECK };
-  if (raw.healthCheck !== undefined) {
-    if (!isRecord(raw.healthCheck))
-      problems.push(`${key("healthCheck")}: expected a table such as {protocol: HTTP, path: /}`);
-    else {
-      for (const [k, v] of Object.entries(raw.healthCheck)) {
-        if (!(k in DEFAULT_HEALTH_CHECK)) {
-          problems.push(
-            `${key(`healthCheck.${k}`)}: unknown key; known: ${Object.keys(DEFAULT_HEALTH_CHECK).join(", ")}`,
-          );
-        } else if (
-          k === "protocol"
-            ? v !== "TCP" && v !== "HTTP"
-            : k === "path"
-              ? typeof v !== "string" || !v.startsWith("/")
-              : !(Number.isInteger(v) && (v as number) > 0)
-        ) {
-          problems.push(
-            `${key(`healthCheck.${k}`)}: ${JSON.stringify(v)} is not ${k === "protocol" ? "TCP or HTTP" : k === "path" ? "a path such as /" : "a whole number above 0"}`,
-          );
-        } else (healthCheck as Record<string, unknown>)[k] = v;
-      }
-      if (healthCheck.intervalSeconds < 5 || healthCheck.intervalSeconds > 300) {
-        problems.push(
-          `${key("healthCheck.intervalSeconds")}: ${healthCheck.intervalSeconds} is outside 5-300, the range AWS takes`,
-        );
-      }
-      for (const t of ["healthyThreshold", "unhealthyThreshold"] as const) {
-        if (healthCheck[t] < 2 || healthCheck[t] > 10)
-          problems.push(
-            `${key(`healthCheck.${t}`)}: ${healthCheck[t]} is outside 2-10, the range AWS takes`,
-          );
-      }
-    }
-  }
+  const healthCheck = parseHealthCheck(raw.healthCheck, problems);
+
+  const deregistrationDelaySeconds = raw.deregistrationDelaySeconds ?? 300;
+  if (
+    !Number.isInteger(deregistrationDelaySeconds) ||
+    (deregistrationDelaySeconds as number) < 0 ||
+    (deregistrationDelaySeconds as number) > 3600
+  )
+    problems.push(
+      `${key("deregistrationDelaySeconds")}: ${JSON.stringify(deregistrationDelaySeconds)} is not a whole number of seconds in 0-3600, the range AWS takes`,
+    );
+  const connectionTermination = raw.connectionTermination ?? false;
+  if (typeof connectionTermination !== "boolean")
+    problems.push(`${key("connectionTermination")}: expected true or false`);
+  const tls = parseTls(raw.tls, environments, problems);
 
   const autoScalingGroups = isRecord(raw.autoScalingGroups)
     ? (raw.autoScalingGroups as Record<string, string[]>)
@@ -263,6 +315,9 @@ export function parseAwsSettings(
   if (problems.length) throw new TopologyError(problems);
   return {
     extraTargets,
+    deregistrationDelaySeconds: deregistrationDelaySeconds as number,
+    connectionTermination: connectionTermination as boolean,
+    tls,
     deletionProtection: deletionProtection as boolean,
     healthCheck,
     autoScalingGroups,
@@ -277,6 +332,120 @@ export function parseAwsSettings(
     dnsZoneId,
     records,
   };
+}
+
+function parseHealthCheck(raw: unknown, problems: string[]): HealthCheck {
+  const key = (k: string) => `${CONFIG_NAMESPACE}:aws.healthCheck${k ? `.${k}` : ""}`;
+  const hc: HealthCheck = { ...DEFAULT_HEALTH_CHECK };
+  if (raw === undefined) return hc;
+  if (!isRecord(raw)) {
+    problems.push(`${key("")}: expected a table such as {protocol: TCP, intervalSeconds: 10}`);
+    return hc;
+  }
+  const whole = (k: string, v: unknown, low: number, high: number) => {
+    if (Number.isInteger(v) && (v as number) >= low && (v as number) <= high) return true;
+    problems.push(
+      `${key(k)}: ${JSON.stringify(v)} is not a whole number in ${low}-${high}, the range AWS takes`,
+    );
+    return false;
+  };
+  for (const [k, v] of Object.entries(raw)) {
+    if (!HEALTH_CHECK_KEYS.includes(k)) problems.push(unknownKey(key(k), k, HEALTH_CHECK_KEYS));
+    else if (k === "protocol") {
+      if (v === "TCP" || v === "HTTP") hc.protocol = v;
+      else problems.push(`${key(k)}: ${JSON.stringify(v)} is not TCP or HTTP`);
+    } else if (k === "path") {
+      if (typeof v === "string" && v.startsWith("/")) hc.path = v;
+      else problems.push(`${key(k)}: ${JSON.stringify(v)} is not a path such as /health`);
+    } else if (k === "matcher") {
+      // AWS takes codes and ranges of 200-599, comma separated, for NLB HTTP checks.
+      if (typeof v === "string" && /^[2-5]\d\d(-[2-5]\d\d)?(,[2-5]\d\d(-[2-5]\d\d)?)*$/.test(v))
+        hc.matcher = v;
+      else
+        problems.push(`${key(k)}: ${JSON.stringify(v)} is not HTTP codes such as 200 or 200-399`);
+    } else if (k === "intervalSeconds") {
+      if (whole(k, v, 5, 300)) hc.intervalSeconds = v as number;
+    } else if (k === "timeoutSeconds") {
+      if (whole(k, v, 2, 120)) hc.timeoutSeconds = v as number;
+    } else if (whole(k, v, 2, 10)) {
+      hc[k as "healthyThreshold" | "unhealthyThreshold"] = v as number;
+    }
+  }
+  if (hc.protocol === "HTTP" && hc.path === undefined)
+    problems.push(
+      `${key("path")}: an HTTP check needs a path the proxy answers with ${hc.matcher}; Interlock answers a request for an unknown host (the NLB sends the node's address) with 503, so give the path of your com.docker.lb.default_backend service, or use protocol TCP`,
+    );
+  if (hc.protocol === "TCP") {
+    for (const k of ["path", "matcher"])
+      if (k in raw)
+        problems.push(`${key(k)}: only an HTTP check has a ${k}; remove it or set protocol: HTTP`);
+  }
+  if (!("timeoutSeconds" in raw))
+    hc.timeoutSeconds = Math.min(hc.intervalSeconds, hc.protocol === "HTTP" ? 6 : 10);
+  else if (hc.timeoutSeconds > hc.intervalSeconds)
+    problems.push(
+      `${key("timeoutSeconds")}: ${hc.timeoutSeconds} s is longer than intervalSeconds (${hc.intervalSeconds} s); AWS refuses a timeout longer than the interval`,
+    );
+  return hc;
+}
+
+function parseTls(
+  raw: unknown,
+  environments: EnvironmentSpec[],
+  problems: string[],
+): Record<string, TlsListener> {
+  const key = (k: string) => `${CONFIG_NAMESPACE}:aws.tls${k ? `.${k}` : ""}`;
+  const out: Record<string, TlsListener> = {};
+  if (raw === undefined) return out;
+  if (!isRecord(raw)) {
+    problems.push(
+      `${key("")}: expected a table of environments, e.g. {prod: {certificateArn: arn:aws:acm:…}}`,
+    );
+    return out;
+  }
+  const known = ["certificateArn", "sslPolicy", "alpnPolicy"];
+  for (const [name, v] of Object.entries(raw)) {
+    if (!environments.some((e) => e.name === name)) {
+      problems.push(`${key(name)}: no environment is named ${name}`);
+      continue;
+    }
+    if (!isRecord(v)) {
+      problems.push(`${key(name)}: expected {certificateArn: arn:aws:acm:…}`);
+      continue;
+    }
+    for (const k of Object.keys(v))
+      if (!known.includes(k)) problems.push(unknownKey(key(`${name}.${k}`), k, known));
+    const arn = v.certificateArn;
+    if (typeof arn !== "string" || !/^arn:aws[a-z-]*:(acm|iam):/.test(arn))
+      problems.push(
+        `${key(`${name}.certificateArn`)}: expected an ACM certificate ARN (arn:aws:acm:…)`,
+      );
+    const sslPolicy = v.sslPolicy ?? DEFAULT_SSL_POLICY;
+    if (typeof sslPolicy !== "string" || !sslPolicy.startsWith("ELBSecurityPolicy"))
+      problems.push(
+        `${key(`${name}.sslPolicy`)}: expected an ELB security policy such as ${DEFAULT_SSL_POLICY}`,
+      );
+    const alpn = ["HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"];
+    if (v.alpnPolicy !== undefined && !alpn.includes(v.alpnPolicy as string))
+      problems.push(
+        `${key(`${name}.alpnPolicy`)}: ${JSON.stringify(v.alpnPolicy)} is not one of ${alpn.join(", ")}`,
+      );
+    out[name] = {
+      certificateArn: arn as string,
+      sslPolicy: sslPolicy as string,
+      ...(v.alpnPolicy !== undefined ? { alpnPolicy: v.alpnPolicy as string } : {}),
+    };
+  }
+  return out;
+}
+
+/** Six hex digits of a hash: a short fingerprint for a name. */
+export function fingerprint(...parts: string[]): string {
+  return (require("crypto") as typeof import("crypto"))
+    .createHash("sha256")
+    .update(parts.join("\0"))
+    .digest("hex")
+    .slice(0, 6);
 }
 
 /**
@@ -296,10 +465,6 @@ export function awsName(parts: string[], max = 32): string {
     .replace(/^-|-$/g, "");
   if (name.length <= max) return name;
 
-  const hash = (require("crypto") as typeof import("crypto"))
-    .createHash("sha256")
-    .update(name)
-    .digest("hex")
-    .slice(0, 6);
+  const hash = fingerprint(name);
   return `${name.slice(0, max - 7).replace(/-$/, "")}-${hash}`;
 }

@@ -24,15 +24,19 @@ export interface MockInstance {
 export const world: {
   instances: MockInstance[];
   subnets: Record<string, { vpcId: string; availabilityZone: string }>;
+  /** Load balancers that exist before the program runs, by name. */
+  loadBalancers: Record<string, { internal: boolean; subnets: string[] }>;
 } = {
   instances: [],
   subnets: {},
+  loadBalancers: {},
 };
 
 export const BLOG_VPC = "vpc-0c1d2e3f4a5b6c7d8";
 
 /** The blog's cluster: one ingress node per environment, each in its own AZ and subnet. */
 export function blogWorld(): void {
+  world.loadBalancers = {};
   world.subnets = {
     "subnet-0a1b2c3d4e5f60718": { vpcId: BLOG_VPC, availabilityZone: "us-west-2a" },
     "subnet-0b2c3d4e5f6071829": { vpcId: BLOG_VPC, availabilityZone: "us-west-2b" },
@@ -84,6 +88,11 @@ export function installMocks(config: Record<string, unknown>, stack = "dev"): vo
           const subnet = world.subnets[args.inputs.id as string];
           if (!subnet) throw new Error(`no matching EC2 Subnet found`);
           return { id: args.inputs.id, ...subnet };
+        }
+        if (args.token === "aws:lb/getLoadBalancer:getLoadBalancer") {
+          const lb = world.loadBalancers[args.inputs.name as string];
+          if (!lb) throw new Error(`finding ELBv2 Load Balancer: couldn't find resource`);
+          return { name: args.inputs.name, ...lb };
         }
         if (args.token === "aws:ec2/getInstances:getInstances") {
           const filters = (args.inputs.filters ?? []) as Array<{ name: string; values: string[] }>;

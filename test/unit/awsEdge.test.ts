@@ -15,7 +15,7 @@ import {
 } from "../support/mocks";
 import { placementProblems } from "../../provider/aws/placement";
 import { parseTopology, TopologyError } from "../../provider/topology";
-import { parseAwsSettings } from "../../provider/aws/settings";
+import { fingerprint, parseAwsSettings } from "../../provider/aws/settings";
 
 const REPO = path.resolve(__dirname, "../..");
 const stackConfig = (name: string) =>
@@ -98,12 +98,17 @@ describe("AWS edge for the dev stack (Pulumi mocks)", function () {
           enabled: true,
           protocol: "TCP",
           port: "traffic-port",
+          path: "",
+          matcher: "",
+          timeout: 10,
           interval: 10,
           healthyThreshold: 3,
           unhealthyThreshold: 3,
         });
         assert.strictEqual(tg.preserveClientIp, "false", "ingress mode: no client IP, no hairpin");
-        assert.strictEqual(tg.name, env === "dev" ? `dev-${tg.port}` : `dev-${env}-${tg.port}`);
+        // The group's name follows its load balancer's (dev, dev-test, dev-prod) and the VPC.
+        const lbName = env === "dev" ? "dev" : `dev-${env}`;
+        assert.strictEqual(tg.name, `${lbName}-${tg.port}-${fingerprint(lbName, BLOG_VPC)}`);
       }
       const l443 = byName("aws:lb/listener:Listener", `edge-${env}-https`);
       const l80 = byName("aws:lb/listener:Listener", `edge-${env}-http`);
@@ -514,10 +519,12 @@ describe("AWS edge as production runs it: stable targets, placement, replacement
       assert.deepStrictEqual(tg.inputs.healthCheck, {
         enabled: true,
         protocol: "HTTP",
-        port: "traffic-port",
+        // The proxy's HTTP port for both groups: the HTTPS group's port speaks TLS.
+        port: "8082",
         path: "/healthz",
         matcher: "200-399",
         interval: 30,
+        timeout: 6,
         healthyThreshold: 2,
         unhealthyThreshold: 3,
       });
@@ -763,5 +770,146 @@ describe("IngressEdge as a library component", function () {
         .sort(),
       [8082, 8445],
     );
+  });
+});
+
+describe("AWS edge changes that replace: the new object beside the old, never a gap", function () {
+  this.timeout(30_000);
+  const devOnly = stackConfig("dev");
+  const aws = (extra: Record<string, unknown>) => ({
+    ...devOnly,
+    "interlock-ingress:aws": { ...(devOnly["interlock-ingress:aws"] as object), ...extra },
+  });
+  const subnets = (devOnly["interlock-ingress:aws"] as { subnetIds: string[] }).subnetIds;
+  const names = (type: string) => ofType(type).map((r) => r.inputs.name as string);
+  const problemsOf = (extra: Record<string, unknown>) => {
+    try {
+      parseAwsSettings(
+        { ...(devOnly["interlock-ingress:aws"] as object), ...extra },
+        parseTopology({ environments: devOnly["interlock-ingress:environments"] }).environments,
+      );
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof TopologyError, String(e));
+      return e.problems;
+    }
+  };
+  beforeEach(() => blogWorld());
+
+  it("a load balancer that would lose a subnet is created under its other name, and its groups follow", async () => {
+    world.loadBalancers.dev = { internal: false, subnets };
+    await runProgram(aws({ subnetIds: subnets.slice(0, 1) }), "dev");
+    assert.deepStrictEqual(names("aws:lb/loadBalancer:LoadBalancer"), ["dev-alt"]);
+    assert.deepStrictEqual(names("aws:lb/targetGroup:TargetGroup").sort(), [
+      `dev-8082-${fingerprint("dev-alt", BLOG_VPC)}`,
+      `dev-8445-${fingerprint("dev-alt", BLOG_VPC)}`,
+    ]);
+  });
+
+  it("a subnet added keeps the live name (AWS adds it in place); the alternate name live is kept too", async () => {
+    world.loadBalancers.dev = { internal: false, subnets: subnets.slice(0, 1) };
+    await runProgram(aws({}), "dev");
+    assert.deepStrictEqual(names("aws:lb/loadBalancer:LoadBalancer"), ["dev"]);
+    resetRegistrations();
+    world.loadBalancers = { "dev-alt": { internal: false, subnets } };
+    await runProgram(aws({}), "dev");
+    assert.deepStrictEqual(names("aws:lb/loadBalancer:LoadBalancer"), ["dev-alt"]);
+  });
+
+  it("shared and per-environment load balancers have distinct target groups, so a move never shares one", async () => {
+    const blog = stackConfig("blog");
+    await runProgram(blog, "blog");
+    const perEnvironment = names("aws:lb/targetGroup:TargetGroup");
+    await runProgram(
+      {
+        ...blog,
+        "interlock-ingress:aws": {
+          ...(blog["interlock-ingress:aws"] as object),
+          sharedLoadBalancer: true,
+          listenerPorts: undefined,
+        },
+      },
+      "blog",
+    );
+    const shared = names("aws:lb/targetGroup:TargetGroup");
+    assert.strictEqual(shared.length, 6);
+    assert.deepStrictEqual(
+      shared.filter((n) => perEnvironment.includes(n)),
+      [],
+    );
+  });
+
+  it("a record is keyed by its DNS name, so renaming the environment moves it", async () => {
+    await runProgram(aws({}), "dev");
+    const records = ofType("aws:route53/record:Record");
+    assert.ok(records.length > 0);
+    for (const r of records) assert.strictEqual(r.name, `edge-record-${r.inputs.name}`);
+  });
+
+  it("an opt-in TLS listener decrypts with the certificate and forwards to the HTTP port; no SNI group", async () => {
+    const certificateArn = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d";
+    await runProgram(aws({ tls: { dev: { certificateArn, alpnPolicy: "HTTP2Optional" } } }), "dev");
+    const https = byName("aws:lb/listener:Listener", "edge-dev-https");
+    assert.deepStrictEqual(
+      [https.protocol, https.certificateArn, https.sslPolicy, https.alpnPolicy, https.port],
+      ["TLS", certificateArn, "ELBSecurityPolicy-TLS13-1-2-2021-06", "HTTP2Optional", 443],
+    );
+    assert.strictEqual(https.defaultActions[0].targetGroupArn.split("/").pop(), "edge-dev-http");
+    assert.deepStrictEqual(
+      ofType("aws:lb/targetGroup:TargetGroup").map((r) => r.name),
+      ["edge-dev-http"],
+    );
+    assert.strictEqual(byName("aws:lb/listener:Listener", "edge-dev-http").protocol, "TCP");
+  });
+
+  it("draining is configurable: deregistration delay and connection termination", async () => {
+    await runProgram(aws({ deregistrationDelaySeconds: 30, connectionTermination: true }), "dev");
+    for (const tg of ofType("aws:lb/targetGroup:TargetGroup"))
+      assert.deepStrictEqual(
+        [tg.inputs.deregistrationDelay, tg.inputs.connectionTermination],
+        [30, true],
+      );
+    await runProgram(aws({}), "dev");
+    for (const tg of ofType("aws:lb/targetGroup:TargetGroup"))
+      assert.deepStrictEqual(
+        [tg.inputs.deregistrationDelay, tg.inputs.connectionTermination],
+        [300, false],
+      );
+  });
+
+  it("a short interval gets a timeout within it; a longer timeout is refused at preview", async () => {
+    await runProgram(aws({ healthCheck: { intervalSeconds: 5 } }), "dev");
+    for (const tg of ofType("aws:lb/targetGroup:TargetGroup"))
+      assert.deepStrictEqual(
+        [tg.inputs.healthCheck.interval, tg.inputs.healthCheck.timeout],
+        [5, 5],
+      );
+    assert.deepStrictEqual(problemsOf({ healthCheck: { intervalSeconds: 5, timeoutSeconds: 6 } }), [
+      "interlock-ingress:aws.healthCheck.timeoutSeconds: 6 s is longer than intervalSeconds (5 s); AWS refuses a timeout longer than the interval",
+    ]);
+  });
+
+  it("an HTTP check needs its path; a TCP check takes no path or matcher", () => {
+    assert.match(
+      problemsOf({ healthCheck: { protocol: "HTTP" } }).join("\n"),
+      /^interlock-ingress:aws\.healthCheck\.path: an HTTP check needs a path the proxy answers with 200-399; Interlock answers .* with 503/,
+    );
+    assert.deepStrictEqual(problemsOf({ healthCheck: { path: "/health", matcher: "200" } }), [
+      "interlock-ingress:aws.healthCheck.path: only an HTTP check has a path; remove it or set protocol: HTTP",
+      "interlock-ingress:aws.healthCheck.matcher: only an HTTP check has a matcher; remove it or set protocol: HTTP",
+    ]);
+  });
+
+  it("a misspelled key is refused with the key it meant, not ignored", () => {
+    assert.deepStrictEqual(problemsOf({ internl: true, healthCheck: { intervalSecond: 10 } }), [
+      "interlock-ingress:aws.internl: unknown key; did you mean internal?",
+      "interlock-ingress:aws.healthCheck.intervalSecond: unknown key; did you mean intervalSeconds?",
+    ]);
+  });
+
+  it("one port for both listeners of an environment is refused", () => {
+    assert.deepStrictEqual(problemsOf({ listenerPorts: { dev: { http: 443, https: 443 } } }), [
+      "interlock-ingress:aws.listenerPorts.dev: http and https are both 443; a load balancer takes one listener per port",
+    ]);
   });
 });
