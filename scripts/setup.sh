@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the two README commands need on a fresh Debian 12 machine, each step skipped
 # when already done: Debian packages, node modules, the program's build, the Pulumi CLI build,
-# the lab swarm.
+# moto for the AWS stand-in, the lab swarm.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -15,6 +15,8 @@ command -v ip >/dev/null || need+=(iproute2)
 [[ -x /bin/busybox ]] || need+=(busybox-static)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v go >/dev/null || need+=(golang-go)
+# moto (the AWS stand-in's API, scripts/moto.sh) goes into a venv.
+python3 -c "import ensurepip" 2>/dev/null || need+=(python3 python3-venv)
 if ((${#need[@]})); then
   log "installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -30,5 +32,6 @@ fi
 # The program and scripts as JavaScript (scripts/prebuilt.js); skipped when the sources are unchanged.
 node scripts/build.js --if-stale
 bash scripts/engine.sh >/dev/null
+bash scripts/moto.sh >/dev/null
 bash lab/lab up >/dev/null
 log "ready: lab up, Pulumi CLI in $(bash scripts/engine.sh)"
