@@ -18,7 +18,7 @@ const RENEW =
   "download a new client bundle from MKE (user profile → client bundles) and set it with " +
   "pulumi config set --secret --path 'interlock-ingress:docker.cert' < cert.pem " +
   "(and docker.key, docker.ca), or load its env.sh; " +
-  'see the README, "Rotating the client bundle"';
+  'see docs/day-two.md, "Rotating the client bundle"';
 
 export interface ClientCertificate {
   pem: string;

@@ -292,7 +292,7 @@ describe("the client bundle's certificate", function () {
             "CN=ucp-user) expired on 2020-01-02T00:00:00.000Z; download a new client bundle from " +
             "MKE (user profile → client bundles) and set it with pulumi config set --secret " +
             "--path 'interlock-ingress:docker.cert' < cert.pem (and docker.key, docker.ca), or " +
-            'load its env.sh; see the README, "Rotating the client bundle"',
+            'load its env.sh; see docs/day-two.md, "Rotating the client bundle"',
         },
       ]);
     });
