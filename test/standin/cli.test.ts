@@ -12,29 +12,8 @@ import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { awsClients, MotoServer, startMoto } from "./moto";
 import { seedWorld, World } from "./world";
-import { standInStack, StandInStack } from "./stack";
+import { edgeConfig, standInStack, StandInStack } from "./stack";
 import { forwardingGaps, readTimeline, rejectedOperations } from "./timeline";
-
-/** The stack config of one environment on its own NLB, its node and one record, in `world`. */
-export function edgeConfig(world: World): Record<string, unknown> {
-  return {
-    "aws:region": "us-west-2",
-    "interlock-ingress:environments": {
-      dev: {
-        ingressNodes: [world.nodes[0].host, world.nodes[1].host],
-        publishedPort: 8082,
-        publishedSSLPort: 8445,
-      },
-    },
-    "interlock-ingress:aws": {
-      vpcId: world.vpcId,
-      subnetIds: world.subnetIds,
-      nodeSecurityGroupId: world.nodeSecurityGroupId,
-      dnsZoneId: world.dnsZoneId,
-      records: { dev: [`ingress-demo.${world.dnsZoneName}`] },
-    },
-  };
-}
 
 describe("the AWS edge through the Pulumi CLI and the stand-in", function () {
   this.timeout(240_000);

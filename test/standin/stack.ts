@@ -15,6 +15,7 @@ import { pulumi, CliResult } from "../support/cli";
 import { installStandInPlugin } from "./install";
 import { ENDPOINT_ENV } from "./aws/provider";
 import { TIMELINE_ENV } from "./timeline";
+import type { World } from "./world";
 
 /** The AWS-only Pulumi program. */
 export const AWS_EDGE_PROGRAM = path.resolve(__dirname, "../fixtures/aws-edge");
@@ -83,4 +84,25 @@ export function standInStack(
   const init = run(["stack", "init", name]);
   if (init.code !== 0) throw new Error(`pulumi stack init ${name} failed:\n${init.out}`);
   return stack;
+}
+
+/** The stack config of one environment on its own NLB, its node and one record, in `world`. */
+export function edgeConfig(world: World): Record<string, unknown> {
+  return {
+    "aws:region": "us-west-2",
+    "interlock-ingress:environments": {
+      dev: {
+        ingressNodes: [world.nodes[0].host, world.nodes[1].host],
+        publishedPort: 8082,
+        publishedSSLPort: 8445,
+      },
+    },
+    "interlock-ingress:aws": {
+      vpcId: world.vpcId,
+      subnetIds: world.subnetIds,
+      nodeSecurityGroupId: world.nodeSecurityGroupId,
+      dnsZoneId: world.dnsZoneId,
+      records: { dev: [`ingress-demo.${world.dnsZoneName}`] },
+    },
+  };
 }
