@@ -4,14 +4,16 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
-# The type check, lint and unit tests need no lab: they run in a process of their own beside the
-# lab's tests (one Swarm, so the end-to-end and lab tests run in one process, in turn), which
-# mostly wait on Swarm; the run fails if either fails.
+# The type check, lint, unit tests and the AWS stand-in's tests (moto and our own aws plugin
+# through the engine) need no lab: they run in a process of their own beside the lab's tests
+# (one Swarm, so the end-to-end and lab tests run in one process, in turn), which mostly wait
+# on Swarm; the run fails if either fails.
 logs="$(mktemp -d "${TMPDIR:-/tmp}/interlock-ingress-test.XXXXXX")"
 (
   npx tsc -p tsconfig.json --noEmit &&
     npm run --silent lint &&
-    npx mocha --timeout 900000 'test/unit/**/*.test.ts'
+    npx mocha --timeout 900000 'test/unit/**/*.test.ts' &&
+    npx mocha --timeout 900000 'test/standin/**/*.test.ts'
 ) >"$logs/unit.log" 2>&1 &
 unit=$!
 status=0

@@ -9,7 +9,9 @@
  */
 import "./quietSdk";
 import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
@@ -86,19 +88,28 @@ function freePort(): Promise<number> {
 export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  // moto logs every request to stderr. A file, not a pipe: the tests run `pulumi` with
+  // spawnSync, which stops this process's event loop from draining a pipe, and moto blocks
+  // once the pipe's buffer is full (then every AWS call of the run hangs).
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "moto-"));
+  const logFile = path.join(logDir, "stderr.log");
+  const log = fs.openSync(logFile, "w");
   const child = spawn(motoServerPath(), ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", log],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "false" },
   });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    // moto logs every request to stderr; keep the tail only, for a failure message.
-    stderr = (stderr + chunk.toString()).slice(-8000);
-  });
+  fs.closeSync(log);
+  const tail = () => {
+    try {
+      return fs.readFileSync(logFile, "utf8").slice(-8000);
+    } catch {
+      return "";
+    }
+  };
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   let done = false;
   const exitedEarly = exited.then((code) => {
-    if (!done) throw new Error(`moto_server exited (${code}) before answering:\n${stderr}`);
+    if (!done) throw new Error(`moto_server exited (${code}) before answering:\n${tail()}`);
   });
   const ready = (async () => {
     const deadline = Date.now() + timeoutMs;
@@ -110,7 +121,7 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
         // not listening yet
       }
       if (Date.now() > deadline || done) {
-        throw new Error(`moto_server did not answer on ${endpoint} in ${timeoutMs} ms:\n${stderr}`);
+        throw new Error(`moto_server did not answer on ${endpoint} in ${timeoutMs} ms:\n${tail()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -119,6 +130,7 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
     done = true;
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
+    fs.rmSync(logDir, { recursive: true, force: true });
   };
   try {
     await Promise.race([ready, exitedEarly]);

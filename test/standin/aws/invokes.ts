@@ -3,12 +3,15 @@
  * @pulumi/aws's shapes (ec2/getInstances.d.ts, getInstance.d.ts, getSubnet.d.ts).
  */
 import * as ec2 from "@aws-sdk/client-ec2";
+import * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { AwsClients } from "../moto";
+import { standInDnsName } from "../timeline";
 import { Props, unwrap } from "./values";
 
 export const GET_INSTANCES = "aws:ec2/getInstances:getInstances";
 export const GET_INSTANCE = "aws:ec2/getInstance:getInstance";
 export const GET_SUBNET = "aws:ec2/getSubnet:getSubnet";
+export const GET_LOAD_BALANCER = "aws:lb/getLoadBalancer:getLoadBalancer";
 
 type Filter = { name: string; values: string[] };
 
@@ -108,6 +111,35 @@ export async function invoke(aws: AwsClients, token: string, raw: Props): Promis
         state: s.State,
         tags: tagMap(s.Tags),
         vpcId: s.VpcId,
+        region: "us-west-2",
+      };
+    }
+    case GET_LOAD_BALANCER: {
+      // data_source_load_balancer.go: by name or ARN, exactly one, else an error.
+      const r = await aws.elbv2
+        .send(
+          new elbv2.DescribeLoadBalancersCommand(
+            args.arn ? { LoadBalancerArns: [String(args.arn)] } : { Names: [String(args.name)] },
+          ),
+        )
+        .catch(() => ({ LoadBalancers: [] }));
+      const found = r.LoadBalancers ?? [];
+      if (found.length !== 1)
+        throw new Error(
+          `finding ELBv2 Load Balancer: couldn't find resource (${found.length} matched)`,
+        );
+      const lb = found[0];
+      return {
+        ...args,
+        id: lb.LoadBalancerArn,
+        arn: lb.LoadBalancerArn,
+        name: lb.LoadBalancerName,
+        internal: lb.Scheme === "internal",
+        loadBalancerType: lb.Type,
+        subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!),
+        securityGroups: lb.SecurityGroups ?? [],
+        dnsName: standInDnsName(lb.LoadBalancerArn!, lb.LoadBalancerName!),
+        vpcId: lb.VpcId,
         region: "us-west-2",
       };
     }

@@ -295,8 +295,12 @@ async function tgOutputs(ctx: Context, arn: string, inputs: Props): Promise<Prop
       enabled: tg.HealthCheckEnabled,
       healthyThreshold: tg.HealthyThresholdCount,
       interval: tg.HealthCheckIntervalSeconds,
-      matcher: tg.Matcher?.HttpCode ?? "",
-      path: tg.HealthCheckPath ?? "",
+      // moto 5.2.5 forgets an NLB group's matcher on ModifyTargetGroup; AWS keeps it.
+      matcher:
+        tg.Matcher?.HttpCode ??
+        (tg.HealthCheckProtocol === "TCP" ? "" : String(wantedCheck(inputs).matcher ?? "")),
+      // A TCP check has no path (AWS describes none); moto keeps an earlier HTTP check's.
+      path: tg.HealthCheckProtocol === "TCP" ? "" : (tg.HealthCheckPath ?? ""),
       port: tg.HealthCheckPort,
       protocol: tg.HealthCheckProtocol,
       timeout: tg.HealthCheckTimeoutSeconds,
@@ -310,6 +314,11 @@ async function tgOutputs(ctx: Context, arn: string, inputs: Props): Promise<Prop
     ipAddressType: tg.IpAddressType,
     tagsAll: inputs.tags ?? {},
   };
+}
+
+function wantedCheck(inputs: Props): Props {
+  const hc = unwrap(inputs).healthCheck;
+  return isRecord(hc) ? hc : {};
 }
 
 async function createTargetGroup(ctx: Context, inputs: Props) {
