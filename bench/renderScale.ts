@@ -11,7 +11,7 @@ import * as path from "path";
 import { NodeView } from "../provider/interlock/constraints";
 import { planConfig } from "../provider/interlock/plan";
 import { droppedComments, parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
-import { DEFAULT_INTERLOCK, parseTopology } from "../provider/topology";
+import { DEFAULT_INTERLOCK, parseTopology } from "../provider/config";
 
 const count = Number(process.argv[2] ?? 2000);
 const ucp = fs.readFileSync(path.join(__dirname, "../provider/interlock/ucp-default.toml"), "utf8");

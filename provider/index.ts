@@ -1,6 +1,10 @@
 // The library: dynamic resources for the Swarm side, the AWS edge component, and the typed
 // stack config both are derived from.
-export * from "./topology";
+export * from "./config/errors";
+export * from "./config/environments";
+export * from "./config/interlock";
+export * from "./config/topology";
+export { suggest } from "./config/didYouMean";
 export type { DockerConnection } from "./docker/connection";
 export { NodeLabels } from "./swarm/nodeLabels";
 export type { NodeLabelsArgs } from "./swarm/nodeLabels";
@@ -12,8 +16,8 @@ export { InterlockConfig } from "./interlock/interlockConfig";
 export type { InterlockConfigArgs } from "./interlock/interlockConfig";
 export { IngressEdge } from "./aws/ingressEdge";
 export type { IngressEdgeArgs, EnvironmentEdge } from "./aws/ingressEdge";
-export { parseAwsSettings } from "./aws/settings";
-export type { AwsSettings } from "./aws/settings";
+export { parseAwsSettings } from "./config/aws";
+export type { AwsSettings } from "./config/aws";
 export { planConfig } from "./interlock/plan";
 export type { Plan } from "./interlock/plan";
 export { renderSection, mergeConfig } from "./interlock/render";

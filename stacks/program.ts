@@ -13,15 +13,17 @@ import * as log from "@pulumi/pulumi/log";
 import { getStack } from "@pulumi/pulumi/metadata";
 import {
   CONFIG_NAMESPACE,
+  parseAwsSettings,
+  parseDemoSettings,
   parseTopology,
   SERVICE_CLUSTER_LABEL,
-  TopologyError,
-} from "../provider/topology";
+  StackConfigError,
+  stackConfigProblems,
+} from "../provider/config";
 import { NodeLabels } from "../provider/swarm/nodeLabels";
 import { InterlockConfig } from "../provider/interlock/interlockConfig";
-import { parseAwsSettings } from "../provider/aws/settings";
-import { connectionProblems, type DockerConnection } from "../provider/docker/connection";
-import { deployApps, deployDemo, didYouMean, parseDemoSettings } from "./demo";
+import type { DockerConnection } from "../provider/docker/connection";
+import { deployApps, deployDemo } from "./demo";
 
 /**
  * The program. Stack-config problems are engine errors, one diagnostic per problem naming the
@@ -33,7 +35,7 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
   try {
     return await program();
   } catch (err) {
-    if (!(err instanceof TopologyError)) throw err;
+    if (!(err instanceof StackConfigError)) throw err;
     await Promise.all(err.problems.map((problem) => log.error(problem)));
     throw new RunError(
       `the stack config has ${err.problems.length} problem(s), listed above; nothing was changed`,
@@ -41,48 +43,10 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
   }
 }
 
-/** The stack config keys of this project the program reads. */
-const KNOWN_KEYS = ["environments", "interlock", "aws", "demo", "apps", "docker"];
-
-/**
- * Keys of the project's namespace that nothing reads (a misspelled `environment` would
- * otherwise read as "no environment is configured"), and a malformed connection. Secret
- * stack-config keys that apps map their Compose secrets to are read, so they count as known.
- */
-function stackConfigProblems(config: Config): string[] {
-  const runtimeConfig =
-    require("@pulumi/pulumi/runtime/config") as typeof import("@pulumi/pulumi/runtime/config");
-  const apps = (config.getObject<Record<string, { secrets?: Record<string, string> }>>("apps") ??
-    {}) as Record<string, { secrets?: Record<string, string> } | null>;
-  const mapped = Object.values(apps).flatMap((a) =>
-    a && typeof a.secrets === "object" ? Object.values(a.secrets ?? {}) : [],
-  );
-  const problems: string[] = [];
-  for (const full of Object.keys(runtimeConfig.allConfig())) {
-    if (!full.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
-    const key = full.slice(CONFIG_NAMESPACE.length + 1);
-    if (KNOWN_KEYS.includes(key) || mapped.includes(key) || mapped.includes(full)) continue;
-    problems.push(`${full}: unknown setting${didYouMean(key, KNOWN_KEYS)}`);
-  }
-  // The raw value, not Config's getter, which warns that a secret is read in plain: only
-  // `host` is looked at, and no value is printed.
-  const raw = runtimeConfig.getConfig(`${CONFIG_NAMESPACE}:docker`);
-  if (raw !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = raw;
-    }
-    problems.push(...connectionProblems(parsed));
-  }
-  return problems;
-}
-
 async function program(): Promise<Record<string, unknown>> {
   const config = new Config(CONFIG_NAMESPACE);
   const configProblems = stackConfigProblems(config);
-  if (configProblems.length) throw new TopologyError(configProblems);
+  if (configProblems.length) throw new StackConfigError(configProblems);
   const topology = parseTopology({
     environments: config.getObject("environments"),
     interlock: config.getObject("interlock"),

@@ -7,9 +7,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { EnvironmentSpec } from "../topology";
+import type { EnvironmentSpec } from "../config/environments";
 import { checkedTargets, subnetFacts } from "./placement";
-import { EdgeSettings, HealthCheck, awsName, fingerprint } from "./settings";
+import type { HealthCheck } from "../config/aws";
+import { EdgeSettings, awsName, fingerprint } from "./settings";
 
 /** What an IngressEdge is built from: the environments and the AWS settings of the stack. */
 export interface IngressEdgeArgs {

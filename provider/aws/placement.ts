@@ -7,8 +7,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { CONFIG_NAMESPACE, EnvironmentSpec } from "../topology";
-import { AwsSettings, EdgeSettings } from "./settings";
+import type { EnvironmentSpec } from "../config/environments";
+import { CONFIG_NAMESPACE } from "../config/errors";
+import type { AwsSettings } from "../config/aws";
+import { EdgeSettings } from "./settings";
 
 /** A load-balancer subnet as EC2 describes it. */
 export interface SubnetFacts {

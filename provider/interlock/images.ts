@@ -4,7 +4,8 @@
  * extension, proxy and config images of every section stay on the old release until someone
  * bumps them. Pure: the caller reads the core's image; nothing here talks to Docker.
  */
-import { CONFIG_NAMESPACE, suggest } from "../topology";
+import { suggest } from "../config/didYouMean";
+import { CONFIG_NAMESPACE } from "../config/errors";
 import { deepClone, isPlainObject } from "../util/canonical";
 import { documentedKey, EXTENSION_KEYS } from "./keys";
 import { error, Problem, warning } from "./render";

@@ -6,7 +6,8 @@
  * stack's node, or the node of a live section no stack owns, is refused; a label naming no
  * section any more is stale and only said. Released stacks are left out of `owners` first.
  */
-import { CONFIG_NAMESPACE, EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../topology";
+import { EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../config/environments";
+import { CONFIG_NAMESPACE } from "../config/errors";
 import { NodeView } from "./constraints";
 import { Owners, ownedBy, ownerOf } from "./plan";
 import { sectionNames } from "./fold";

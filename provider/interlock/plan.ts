@@ -13,12 +13,9 @@
  *   blog's steps) is adopted: it is its own base, so the keys the stack does not set stay as
  *   the hand editor wrote them, and the base is kept in state for later runs.
  */
-import {
-  CONFIG_NAMESPACE,
-  EnvironmentSpec,
-  InterlockSettings,
-  SERVICE_CLUSTER_LABEL,
-} from "../topology";
+import { EnvironmentSpec, SERVICE_CLUSTER_LABEL } from "../config/environments";
+import { CONFIG_NAMESPACE } from "../config/errors";
+import type { InterlockSettings } from "../config/interlock";
 import { NodeView } from "./constraints";
 import { rawBytePath } from "./bytes";
 import { changedPaths, getOwn, isPlainObject, setOwn } from "../util/canonical";

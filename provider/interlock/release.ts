@@ -5,7 +5,7 @@
  * hand-made section is: adopted by a stack that declares the environment, left as they are
  * otherwise. The next version this stack writes records the release.
  */
-import { CONFIG_NAMESPACE } from "../topology";
+import { CONFIG_NAMESPACE } from "../config/errors";
 import { Owners } from "./plan";
 import { Problem } from "./render";
 

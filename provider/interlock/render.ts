@@ -6,13 +6,9 @@
 import { deepClone, getOwn, isPlainObject, nonJsonPath, setOwn } from "../util/canonical";
 import { parseConstraint } from "./constraints";
 import { EXTENSIONS, isExtensionsRoot, sectionOf } from "./fold";
-import {
-  CONFIG_NAMESPACE,
-  EnvironmentSpec,
-  SERVICE_CLUSTER_LABEL,
-  SETTING_FOR_KEY,
-  suggest,
-} from "../topology";
+import { suggest } from "../config/didYouMean";
+import { EnvironmentSpec, SERVICE_CLUSTER_LABEL, SETTING_FOR_KEY } from "../config/environments";
+import { CONFIG_NAMESPACE } from "../config/errors";
 import { EXTENSION_KEYS, NGINX_CONFIG_KEYS, normalizeSection, sectionTypeProblems } from "./keys";
 import {
   CoreConfig,

@@ -7,7 +7,7 @@
  */
 import type Dockerode from "dockerode";
 import { isNotFound } from "../docker/errors";
-import { CONFIG_NAMESPACE } from "../topology";
+import { CONFIG_NAMESPACE } from "../config/errors";
 import { Takeover } from "./plan";
 import { Problem } from "./render";
 import { Reporter } from "./rollout";

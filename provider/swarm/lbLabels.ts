@@ -13,6 +13,7 @@
  */
 import type { ComposeFile, RoutingContext } from "./compose";
 import { ACCESS_LABEL, labelMap, serviceNetworks } from "./compose";
+import { suggest } from "../config/didYouMean";
 
 type ComposeService = NonNullable<ComposeFile["services"]>[string];
 
@@ -425,16 +426,12 @@ export function validateRouting(
 
 /** The documented label nearest to `label` (case-insensitive edit distance), if it is close. */
 function nearestLabel(label: string): string | undefined {
-  const { distance } = require("fastest-levenshtein") as typeof import("fastest-levenshtein");
-  const given = label.slice(LB.length).toLowerCase();
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const known of Object.keys(LB_LABELS)) {
-    const d = distance(given, known.slice(LB.length));
-    if (d < bestScore) [best, bestScore] = [known, d];
-  }
-  // The threshold topology.ts uses for stack-config keys.
-  return bestScore <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
+  // Compared without the common prefix, which would make every label look close.
+  const near = suggest(
+    label.slice(LB.length),
+    Object.keys(LB_LABELS).map((known) => known.slice(LB.length)),
+  );
+  return near === undefined ? undefined : LB + near;
 }
 
 /**

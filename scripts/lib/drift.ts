@@ -15,7 +15,7 @@ import {
 import { isUnreachable } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
-import { CONFIG_NAMESPACE } from "../../provider/topology";
+import { CONFIG_NAMESPACE } from "../../provider/config";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { readStackFile } from "./stackConfig";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";

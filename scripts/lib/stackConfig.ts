@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseTopology, Topology, CONFIG_NAMESPACE } from "../../provider/topology";
+import { parseTopology, Topology, CONFIG_NAMESPACE } from "../../provider/config";
 import { REPO } from "./workspace";
 
 /**

@@ -36,8 +36,7 @@ describe("AWS edge against a real account (opt-in)", function () {
     const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
     const { engineBinDir } = await import("../../scripts/lib/workspace");
     const { IngressEdge } = await import("../../provider/aws/ingressEdge");
-    const { parseTopology } = await import("../../provider/topology");
-    const { parseAwsSettings } = await import("../../provider/aws/settings");
+    const { parseAwsSettings, parseTopology } = await import("../../provider/config");
     const env = (k: string) => {
       const v = process.env[k];
       assert.ok(v, `set ${k}`);

@@ -14,7 +14,7 @@ import { listCoreConfigs, readLiveConfig } from "../../provider/interlock/live";
 import { planConfig } from "../../provider/interlock/plan";
 import { CoreConfig } from "../../provider/interlock/schema";
 import { parseCoreConfig } from "../../provider/interlock/toml";
-import { DEFAULT_INTERLOCK } from "../../provider/topology";
+import { DEFAULT_INTERLOCK } from "../../provider/config";
 import { readStackTopology } from "../../scripts/lib/stackConfig";
 import { openStack, REPO } from "../../scripts/lib/workspace";
 import {

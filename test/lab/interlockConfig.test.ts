@@ -6,7 +6,7 @@ import {
 } from "../../provider/interlock/interlockConfig";
 import { readLiveConfig } from "../../provider/interlock/live";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
-import { parseTopology, DEFAULT_INTERLOCK, InterlockSettings } from "../../provider/topology";
+import { parseTopology, DEFAULT_INTERLOCK, InterlockSettings } from "../../provider/config";
 import {
   baseline,
   configNames,

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, LAB } from "../support/lab";
 import { interlockConfigProvider } from "../../provider/interlock/interlockConfig";
-import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
+import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/config";
 import { parseCoreConfig } from "../../provider/interlock/toml";
 import { validateCoreConfig } from "../../provider/interlock/validate";
 

@@ -13,7 +13,7 @@ import {
   InterlockConfigOutputs,
 } from "../../provider/interlock/interlockConfig";
 import { readLiveConfig } from "../../provider/interlock/live";
-import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
+import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/config";
 import { REPO } from "../../scripts/lib/workspace";
 import { baseline, docker, LAB, labDocker, serviceNames, swapConfigByHand } from "../support/lab";
 

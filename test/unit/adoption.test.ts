@@ -9,7 +9,7 @@ import * as path from "path";
 import { planConfig, PlanInput } from "../../provider/interlock/plan";
 import { ExtensionSection } from "../../provider/interlock/schema";
 import { parseCoreConfig } from "../../provider/interlock/toml";
-import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/topology";
+import { DEFAULT_INTERLOCK, parseTopology } from "../../provider/config";
 
 const UCP = parseCoreConfig(
   fs.readFileSync(path.join(__dirname, "../fixtures/ucp-default.toml"), "utf8"),

@@ -14,8 +14,8 @@ import {
   world,
 } from "../support/mocks";
 import { placementProblems } from "../../provider/aws/placement";
-import { parseTopology, TopologyError } from "../../provider/topology";
-import { fingerprint, parseAwsSettings } from "../../provider/aws/settings";
+import { parseAwsSettings, parseTopology, TopologyError } from "../../provider/config";
+import { fingerprint } from "../../provider/aws/settings";
 
 const REPO = path.resolve(__dirname, "../..");
 const stackConfig = (name: string) =>

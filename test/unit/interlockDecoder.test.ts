@@ -14,7 +14,7 @@ import { pinsACluster, Problem } from "../../provider/interlock/render";
 import { configSizeProblem, MAX_CONFIG_BYTES } from "../../provider/interlock/size";
 import { parseCoreConfig, stringifyCoreConfig } from "../../provider/interlock/toml";
 import { deepClone, getOwn, stableStringify } from "../../provider/util/canonical";
-import { DEFAULT_INTERLOCK, InterlockSettings, parseTopology } from "../../provider/topology";
+import { DEFAULT_INTERLOCK, InterlockSettings, parseTopology } from "../../provider/config";
 
 const UCP = fs.readFileSync(path.join(__dirname, "../fixtures/ucp-default.toml"), "utf8");
 const DEFAULT = UCP.slice(UCP.indexOf("[Extensions.default]"));

@@ -16,7 +16,7 @@ import {
   parseCoreConfig,
   stringifyCoreConfig,
 } from "../../provider/interlock/toml";
-import { DEFAULT_INTERLOCK, parseTopology, TopologyError } from "../../provider/topology";
+import { DEFAULT_INTERLOCK, parseTopology, TopologyError } from "../../provider/config";
 
 const text = (name: string) => fs.readFileSync(path.join(__dirname, "../fixtures", name), "utf8");
 const HAND = text("hand-written.toml");

@@ -9,7 +9,7 @@ import {
   Template,
 } from "../../provider/interlock/render";
 import { ExtensionSection } from "../../provider/interlock/schema";
-import { parseTopology, EnvironmentSpec } from "../../provider/topology";
+import { parseTopology, EnvironmentSpec } from "../../provider/config";
 
 const fixture = (name: string) =>
   parseCoreConfig(fs.readFileSync(path.join(__dirname, "../fixtures", name), "utf8"), name);

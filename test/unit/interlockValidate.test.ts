@@ -6,7 +6,7 @@ import { mergeConfig, renderSections } from "../../provider/interlock/render";
 import { ValidationContext } from "../../provider/interlock/validate";
 import { validateCoreConfig } from "../../provider/interlock/validate";
 import { NodeView, parseConstraint, satisfies } from "../../provider/interlock/constraints";
-import { parseTopology } from "../../provider/topology";
+import { parseTopology } from "../../provider/config";
 import { CoreConfig } from "../../provider/interlock/schema";
 
 const live = parseCoreConfig(

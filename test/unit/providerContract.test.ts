@@ -14,7 +14,7 @@ import {
   overlayNetworkProvider,
   OVERLAY_NETWORK_PROVIDER_VERSION,
 } from "../../provider/swarm/overlayNetwork";
-import { DEFAULT_INTERLOCK } from "../../provider/topology";
+import { DEFAULT_INTERLOCK } from "../../provider/config";
 
 const COMPOSE = "version: '3.8'\nservices:\n  web:\n    image: lab/busybox:lab\n";
 

@@ -7,12 +7,18 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseTopology, TopologyError, EnvironmentSpec } from "../../provider/topology";
+import {
+  connectionProblems,
+  EnvironmentSpec,
+  parseDemoSettings,
+  parseTopology,
+  TopologyError,
+} from "../../provider/config";
 import { nodeClaimProblems } from "../../provider/interlock/nodeClaims";
 import { releasedOwners, releasePending, releaseProblems } from "../../provider/interlock/release";
 import { NodeView } from "../../provider/interlock/constraints";
-import { connectionProblems, connect } from "../../provider/docker/connection";
-import { parseDemoSettings, deployApps } from "../../stacks/demo";
+import { connect } from "../../provider/docker/connection";
+import { deployApps } from "../../stacks/demo";
 import { readStackFile } from "../../scripts/lib/stackConfig";
 import { whyNotChecked } from "../../scripts/lib/drift";
 import { REPO } from "../../scripts/lib/workspace";

@@ -3,7 +3,7 @@
  * listed in two environments, a list where a table belongs, a misspelled key with a suggestion.
  */
 import * as assert from "assert";
-import { parseTopology, TopologyError } from "../../provider/topology";
+import { parseTopology, TopologyError } from "../../provider/config";
 
 const env = (node: string, extra: Record<string, unknown> = {}) => ({
   ingressNodes: [node],
