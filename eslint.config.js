@@ -6,7 +6,13 @@ const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
   {
-    ignores: ["node_modules/**", ".state/**", ".build/**", "lab/interlock/**", "eslint.config.js"],
+    ignores: [
+      "node_modules/**",
+      ".state/**",
+      "**/.build/**",
+      "lab/interlock/**",
+      "eslint.config.js",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -92,6 +92,13 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	return runProgram(ctx, h.engine(), h.tracing, req)
 }
 
+// RunPlugin runs a plugin written in Node.js, a policy pack among them (plugin.go).
+func (h *host) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
+) error {
+	return runPlugin(req, server)
+}
+
 // Cancel is the engine shutting the host down (after Ctrl-C, among others): stop serving
 // once the calls in flight have answered.
 func (h *host) Cancel(ctx context.Context, _ *pbempty.Empty) (*pbempty.Empty, error) {
