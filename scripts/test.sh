@@ -10,7 +10,7 @@ cd "$REPO"
 # on Swarm; the run fails if either fails.
 logs="$(mktemp -d "${TMPDIR:-/tmp}/interlock-ingress-test.XXXXXX")"
 (
-  npx tsc -p tsconfig.json --noEmit &&
+  npm run --silent typecheck &&
     npm run --silent lint &&
     npx mocha --timeout 900000 'test/unit/**/*.test.ts' &&
     npx mocha --timeout 900000 'test/standin/**/*.test.ts'
