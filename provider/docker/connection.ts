@@ -32,10 +32,30 @@ const STACK_CONNECTION = "__interlockIngressStackConnection";
 export async function configureConnection(req: {
   config: { get(key: string): string | undefined };
 }): Promise<void> {
+  exitWhenEngineGone();
   const raw = req.config.get("interlock-ingress:docker");
   (globalThis as Record<string, unknown>)[STACK_CONNECTION] = {
     conn: raw ? (JSON.parse(raw) as DockerConnection) : undefined,
   };
+}
+
+const ENGINE_GUARD = "__interlockIngressExitWhenEngineGone";
+
+/**
+ * Ends a provider's process once the engine that started it is gone. Its stdout and stderr are
+ * pipes to the engine; after the engine dies (a CLI killed with SIGKILL, or crashed) every
+ * write fails with EPIPE, and Pulumi's dynamic-provider host logs each uncaught error to that
+ * same stderr, which fails again: the orphan spun on a core, growing by gigabytes, for minutes.
+ */
+function exitWhenEngineGone(): void {
+  const g = globalThis as Record<string, unknown>;
+  if (g[ENGINE_GUARD]) return;
+  g[ENGINE_GUARD] = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(1);
+    });
+  }
 }
 
 /** Undoes configureConnection in a process that checks several stacks (`npm run drift`). */
