@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import type * as aws from "@pulumi/aws";
+import { DEFAULT_INTERLOCK } from "../../provider/config/interlock";
 import type { InterlockConfigInputs } from "../../provider/interlock/interlockConfig";
 import type { AppStackInputs } from "../../provider/swarm/appStack";
 import { policies, stackEnvironmentsFrom, StackContext, TYPES } from "../../policy/rules";
@@ -69,14 +70,7 @@ function interlockInputs(...environments: Environment[]): InterlockConfigInputs 
   return {
     stack: "prod",
     environments,
-    settings: {
-      template: "default",
-      replaceTemplate: true,
-      keepVersions: 5,
-      removeStaleServices: true,
-      verifyTimeoutSeconds: 300,
-      workersOnly: true,
-    },
+    settings: { ...DEFAULT_INTERLOCK },
     providerVersion: "3",
   };
 }
