@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the two README commands need on a fresh Debian 12 machine, each step skipped
 # when already done: Debian packages, node modules, the program's build, the Pulumi CLI build,
-# moto for the AWS stand-in, the lab swarm.
+# moto for the AWS stand-in, the lab swarm (with --without-lab: only what it needs from Debian).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -33,5 +33,11 @@ fi
 node scripts/build.js --if-stale
 bash scripts/engine.sh >/dev/null
 bash scripts/moto.sh >/dev/null
-bash lab/lab up >/dev/null
-log "ready: lab up, Pulumi CLI in $(bash scripts/engine.sh)"
+if [[ "${1:-}" == --without-lab ]]; then
+  # What lab/isolated cannot fetch from inside its namespace; it starts labs of its own.
+  bash lab/lab prepare
+  log "ready: Pulumi CLI in $(bash scripts/engine.sh); the lab not started"
+else
+  bash lab/lab up >/dev/null
+  log "ready: lab up, Pulumi CLI in $(bash scripts/engine.sh)"
+fi
