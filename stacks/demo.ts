@@ -15,7 +15,7 @@ import {
   parseApps,
   type Topology,
 } from "../provider/config";
-import { AppStack } from "../provider/swarm/appStack";
+import { AppStack, type ServiceSummary } from "../provider/swarm/appStack";
 import { OverlayNetwork } from "../provider/swarm/overlayNetwork";
 import type { DockerConnection } from "../provider/docker/connection";
 import { projectDir } from "./projectDir";
@@ -57,9 +57,9 @@ export function deployDemo(
   topology: Topology,
   connection: pulumi.Output<DockerConnection> | undefined,
   dependsOn: pulumi.Resource[],
-): Record<string, pulumi.Output<unknown>> | undefined {
+): Record<string, pulumi.Output<Record<string, ServiceSummary>>> | undefined {
   if (!demo) return undefined;
-  const out: Record<string, pulumi.Output<unknown>> = {};
+  const out: Record<string, pulumi.Output<Record<string, ServiceSummary>>> = {};
   for (const env of topology.environments.filter((e) => demo.environments.includes(e.name))) {
     const network = new OverlayNetwork(`ingress_${env.name}`, {
       name: `ingress_${env.name}`,
@@ -100,11 +100,11 @@ export function deployApps(
   config: pulumi.Config,
   connection: pulumi.Output<DockerConnection> | undefined,
   dependsOn: pulumi.Resource[],
-): Record<string, pulumi.Output<unknown>> | undefined {
+): Record<string, pulumi.Output<Record<string, ServiceSummary>>> | undefined {
   const parsed = parseApps(raw, topology.environments, PROJECT_DIR);
   if (!parsed) return undefined;
   const { apps, composes } = parsed;
-  const out: Record<string, pulumi.Output<unknown>> = {};
+  const out: Record<string, pulumi.Output<Record<string, ServiceSummary>>> = {};
   for (const [name, app] of Object.entries(apps)) {
     const env = topology.environments.find((e) => e.name === app.environment)!;
     const secretValues = Object.fromEntries(

@@ -15,6 +15,7 @@ import {
   CONFIG_NAMESPACE,
   parseAwsSettings,
   parseDemoSettings,
+  parseSmokeSettings,
   parseTopology,
   SERVICE_CLUSTER_LABEL,
   StackConfigError,
@@ -24,6 +25,7 @@ import { NodeLabels } from "../provider/swarm/nodeLabels";
 import { InterlockConfig } from "../provider/interlock/interlockConfig";
 import type { DockerConnection } from "../provider/docker/connection";
 import { deployApps, deployDemo } from "./demo";
+import { smokeCheck } from "./smoke";
 
 /**
  * The program. Stack-config problems are engine errors, one diagnostic per problem naming the
@@ -52,6 +54,8 @@ async function program(): Promise<Record<string, unknown>> {
     interlock: config.getObject("interlock"),
   });
   const awsSettings = parseAwsSettings(config.getObject("aws"), topology.environments);
+  const smokeSettings = parseSmokeSettings(config.getObject("smoke"), topology.environments);
+  const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
   const docker = config.getSecretObject<DockerConnection>("docker");
 
   const nodeLabels: Record<string, NodeLabels[]> = {};
@@ -96,9 +100,12 @@ async function program(): Promise<Record<string, unknown>> {
       })
     : undefined;
 
-  const demo = parseDemoSettings(config.getObject("demo"), topology.environments);
   const demos = deployDemo(demo, topology, docker, [interlock]);
   const apps = deployApps(config.getObject("apps"), topology, config, docker, [interlock]);
+  const smoke = smokeCheck(smokeSettings, topology.environments, {
+    ...Object.fromEntries(Object.entries(demos ?? {}).map(([env, s]) => [`demo${env}`, s])),
+    ...apps,
+  });
 
   // Absent parts (no apps, no demo, no AWS edge) are left out rather than exported as undefined.
   const outputs: Record<string, unknown> = {
@@ -110,6 +117,7 @@ async function program(): Promise<Record<string, unknown>> {
     ),
     interlockConfig: interlock.configName,
     clusters: interlock.clusters,
+    smoke,
   };
   return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined));
 }

@@ -11,5 +11,6 @@ export * from "./topology";
 export * from "./aws";
 export * from "./demo";
 export * from "./apps";
+export * from "./smoke";
 export * from "./docker";
 export * from "./stack";

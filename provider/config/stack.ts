@@ -8,7 +8,7 @@ import { didYouMean, WITHIN_TWO } from "./didYouMean";
 import { dockerConfigProblems } from "./docker";
 
 /** The stack config keys of this project the program reads. */
-export const KNOWN_KEYS = ["environments", "interlock", "aws", "demo", "apps", "docker"];
+export const KNOWN_KEYS = ["environments", "interlock", "aws", "demo", "apps", "docker", "smoke"];
 
 /**
  * Keys of the project's namespace that nothing reads, and a malformed connection. Secret

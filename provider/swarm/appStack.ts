@@ -36,7 +36,13 @@ import {
 import { pollPauses, sleep } from "../util/time";
 import { projectService } from "./serviceProjection";
 import { engineInfo, engineWarn } from "../util/engineLog";
-import { awaitRouting, awaitUnrouted, routingProxies } from "./routing";
+import {
+  awaitRerouted,
+  awaitRouting,
+  awaitUnrouted,
+  reroutedProxies,
+  routingProxies,
+} from "./routing";
 import {
   currentTasks,
   ensureData,
@@ -246,6 +252,7 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   const ids = await ensureNetworksAndSecrets(docker, compose, inputs);
   const specs = serviceSpecs(compose, inputs.stack, ids);
   const live = await stackServices(docker, inputs.stack);
+  const rerouted = await reroutedProxies(docker, live, Object.values(specs));
   const since = Date.now();
   for (const spec of Object.values(specs)) await upsertService(docker, inputs.stack, spec);
   const names = new Set(Object.values(specs).map((s) => s.Name));
@@ -253,6 +260,7 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
     await removeService(docker, svc.ID);
   const timeoutMs = (inputs.convergeTimeoutSeconds ?? 120) * 1000;
   await converge(docker, inputs.stack, timeoutMs, since);
+  await awaitRerouted(docker, inputs.stack, rerouted, timeoutMs);
   await awaitRouting(docker, inputs.stack, timeoutMs);
   // Configs replaced by new content are no longer referenced once the services converged.
   await removeConfigsExcept(

@@ -122,12 +122,24 @@ export async function awaitUnrouted(
   timeoutMs: number,
   pollMs = 1000,
 ): Promise<void> {
+  await awaitProxiesRolled(docker, stack, marks, "to drop its routes", timeoutMs, pollMs);
+}
+
+/** Waits until each marked proxy's spec has moved past its mark and rolled out. */
+async function awaitProxiesRolled(
+  docker: Dockerode,
+  stack: string,
+  marks: ProxyMark[],
+  what: string,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<void> {
   await waitFor(stack, timeoutMs, pollMs, async () => {
     const pending: string[] = [];
     for (const m of marks) {
       const proxy = await findProxy(docker, m.proxy);
       if (!proxy) continue;
-      if (proxy.Version.Index <= m.version) pending.push(`${m.proxy} to drop its routes`);
+      if (proxy.Version.Index <= m.version) pending.push(`${m.proxy} ${what}`);
       else {
         const rolling = await rollingOut(docker, proxy);
         if (rolling) pending.push(rolling);
@@ -135,6 +147,60 @@ export async function awaitUnrouted(
     }
     return pending;
   });
+}
+
+/**
+ * The labels that say where a service's traffic goes, which every Interlock renders into its
+ * proxies' configuration: a change to one is a new proxy configuration, rolled out.
+ */
+const ROUTE_LABELS = ["hosts", "port", "network", "ssl_passthrough", "service_cluster"].map(
+  (k) => `com.docker.lb.${k}`,
+);
+
+function routeOf(labels: Record<string, string> | undefined): string | undefined {
+  if (!labels?.["com.docker.lb.hosts"]) return undefined;
+  return JSON.stringify(ROUTE_LABELS.map((k) => labels[k] ?? null));
+}
+
+/**
+ * The proxies that must take new routes when `next` replaces the stack's `live` services: of
+ * each service created, removed, or with a route label changed, the proxy of its old and new
+ * cluster, marked at its current spec version. An existing route's proxy is already on the
+ * network and not rolling, so only the version shows that Interlock has re-rendered it.
+ */
+export async function reroutedProxies(
+  docker: Dockerode,
+  live: LiveService[],
+  next: Array<Record<string, unknown>>,
+): Promise<ProxyMark[]> {
+  const before = new Map(live.map((s) => [s.Spec.Name, s.Spec.Labels]));
+  const after = new Map(
+    next.map((s) => [s.Name as string, s.Labels as Record<string, string> | undefined]),
+  );
+  const clusters = new Set<string>();
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const [was, will] = [before.get(name), after.get(name)];
+    if (routeOf(was) === routeOf(will)) continue;
+    for (const labels of [was, will])
+      if (routeOf(labels)) clusters.add(labels!["com.docker.lb.service_cluster"] ?? "");
+  }
+  const out: ProxyMark[] = [];
+  for (const cluster of clusters) {
+    const proxy = await findProxy(docker, proxyServiceName(cluster));
+    if (proxy) out.push({ proxy: proxy.Spec.Name, version: proxy.Version.Index });
+  }
+  return out;
+}
+
+/** After an update that changed routes: waits until their proxies have rolled the change out. */
+export async function awaitRerouted(
+  docker: Dockerode,
+  stack: string,
+  marks: ProxyMark[],
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<void> {
+  await awaitProxiesRolled(docker, stack, marks, "to take the changed routes", timeoutMs, pollMs);
 }
 
 /** Polls `pending` until it is empty; says what it waits for when that changes; warns at the bound. */

@@ -207,6 +207,31 @@ describe("routing, isolation and the client bundle through the real engine", fun
     assert.strictEqual(result.summary.result, "succeeded", output.join(""));
   });
 
+  it("up's smoke check asked each routed host through its proxy: the demo by Host header, the passthrough app by SNI", async () => {
+    const smoke = (await stack.outputs()).smoke.value as Record<string, Record<string, unknown>>;
+    assert.deepStrictEqual(Object.keys(smoke).sort(), [DEMO_HOST, SECURE_HOST].sort());
+    assert.deepStrictEqual(
+      { app: smoke[DEMO_HOST].app, url: smoke[DEMO_HOST].url, status: smoke[DEMO_HOST].status },
+      {
+        app: "demodev/demo",
+        url: `http://${DEMO_HOST}:${PROXIES.dev.http}/ (Host header, via ${PROXIES.dev.addr})`,
+        status: 200,
+      },
+    );
+    assert.deepStrictEqual(
+      {
+        app: smoke[SECURE_HOST].app,
+        url: smoke[SECURE_HOST].url,
+        status: smoke[SECURE_HOST].status,
+      },
+      {
+        app: "secureweb/web",
+        url: `https://${SECURE_HOST}:${PROXIES.dev.https}/ (SNI, via ${PROXIES.dev.addr})`,
+        status: 200,
+      },
+    );
+  });
+
   it("the demo answers at its host name through dev's proxy, and test's and prod's do not reach it", async () => {
     // up returns once Interlock routes the demo: no waiting here.
     const dev = await get(PROXIES.dev.addr, PROXIES.dev.http, DEMO_HOST);
