@@ -19,7 +19,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
-import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
+import {
+  configureConnection,
+  connect,
+  connectionChanged,
+  DockerConnection,
+} from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isUnreachable } from "../docker/errors";
 import { bundleProblems } from "../docker/bundle";
@@ -170,7 +175,7 @@ async function apply(
   news: InterlockConfigInputs,
   previous: string[],
 ): Promise<InterlockConfigOutputs> {
-  const docker = swarm.connect(news.connection);
+  const docker = connect(news.connection);
   const timeoutMs = news.settings.verifyTimeoutSeconds * 1000;
   const live = await readLiveConfig(docker);
   const configs = await listCoreConfigs(docker);
@@ -253,7 +258,7 @@ export function makeInterlockConfigProvider(
           return { inputs: news, failures: [{ property: "", reason: p.message }] };
         await warn(p.message);
       }
-      const docker = swarm.connect(news.connection);
+      const docker = connect(news.connection);
       let live: LiveConfig;
       let nodes;
       let owners: Owners;
@@ -366,7 +371,7 @@ export function makeInterlockConfigProvider(
     async read(id, props) {
       return swarm.reaching(props?.connection, async () => {
         if (!props) return { id };
-        const docker = swarm.connect(props.connection);
+        const docker = connect(props.connection);
         const live = await readLiveConfig(docker);
         const sections = jsonSafe(pickSections(live.config, Object.keys(props.sections ?? {})));
         const clusters = await settledSnapshot(
@@ -389,7 +394,7 @@ export function makeInterlockConfigProvider(
     },
 
     async delete(_id, props) {
-      const docker = swarm.connect(props.connection);
+      const docker = connect(props.connection);
       const mine = Object.keys(props.sections ?? {});
       if (!mine.length) return;
       const template = props.settings.template;

@@ -3,41 +3,17 @@
  * objects around it, through the Engine API.
  */
 import type Dockerode from "dockerode";
-import { engineMessage, isNotFound } from "../docker/errors";
-import { SwarmNode } from "../docker/swarm";
+import { isNotFound } from "../docker/errors";
+import { inspectObject, listObjects } from "../docker/objects";
+import type { ConfigRef, SwarmNode, SwarmService } from "../docker/types";
 import { NodeView } from "./constraints";
 import { CONFIG_PREFIX, CONFIG_TARGET, configVersion, CoreConfig, CORE_SERVICE } from "./schema";
 import { parseCoreConfig } from "./toml";
 import { decodeConfigBytes } from "./bytes";
 
-/** A config mounted on a service, as its spec refers to it. */
-export interface ConfigRef {
-  File?: { Name: string; UID?: string; GID?: string; Mode?: number };
-  ConfigID: string;
-  ConfigName: string;
-}
-
-/** The `ucp-interlock` service, narrowed to what the rollout reads. */
-export interface CoreService {
-  ID: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Labels?: Record<string, string>;
-    TaskTemplate: {
-      ContainerSpec: { Configs?: ConfigRef[]; [k: string]: unknown };
-      [k: string]: unknown;
-    };
-    UpdateConfig?: Record<string, unknown>;
-    [k: string]: unknown;
-  };
-  PreviousSpec?: CoreService["Spec"];
-  UpdateStatus?: { State?: string; StartedAt?: string; CompletedAt?: string; Message?: string };
-}
-
 /** The config mounted on `ucp-interlock` now, with its text, parse and labels. */
 export interface LiveConfig {
-  service: CoreService;
+  service: SwarmService;
   /** The config object mounted at /config.toml. */
   ref: ConfigRef;
   version: number;
@@ -50,9 +26,9 @@ export interface LiveConfig {
 export async function inspectCoreService(
   docker: Dockerode,
   name = CORE_SERVICE,
-): Promise<CoreService> {
+): Promise<SwarmService> {
   try {
-    return (await docker.getService(name).inspect()) as CoreService;
+    return await inspectObject(docker, "service", name);
   } catch (err) {
     if (isNotFound(err)) {
       throw new Error(
@@ -65,7 +41,7 @@ export async function inspectCoreService(
 }
 
 /** The config mounted at /config.toml (the first one when none is). */
-export function mountedConfig(service: CoreService): ConfigRef {
+export function mountedConfig(service: SwarmService): ConfigRef {
   const refs = service.Spec.TaskTemplate.ContainerSpec.Configs ?? [];
   const ref = refs.find((r) => r.File?.Name === CONFIG_TARGET) ?? refs[0];
   if (!ref)
@@ -78,9 +54,7 @@ export async function readConfigObject(
   docker: Dockerode,
   id: string,
 ): Promise<{ text: string; labels: Record<string, string> }> {
-  const info = (await docker.getConfig(id).inspect()) as {
-    Spec: { Data: string; Labels?: Record<string, string> };
-  };
+  const info = await inspectObject(docker, "config", id);
   return {
     // Bytes that are not UTF-8 (another team's Latin-1 comment) survive the round trip.
     text: decodeConfigBytes(Buffer.from(info.Spec.Data, "base64")),
@@ -118,10 +92,7 @@ export interface ConfigObject {
 
 /** Every `com.docker.ucp.interlock.conf-N`, oldest first. */
 export async function listCoreConfigs(docker: Dockerode): Promise<ConfigObject[]> {
-  const configs = (await docker.listConfigs({ filters: { name: [CONFIG_PREFIX] } })) as Array<{
-    ID: string;
-    Spec: { Name: string; Labels?: Record<string, string> };
-  }>;
+  const configs = await listObjects(docker, "config", { name: [CONFIG_PREFIX] });
   return configs
     .map((c) => ({
       ID: c.ID,
@@ -145,17 +116,6 @@ export function toNodeView(n: SwarmNode): NodeView {
     labels: { ...(n.Spec.Labels ?? {}) },
     engineLabels: { ...(n.Description?.Engine?.Labels ?? {}) },
   };
-}
-
-/** Removes a service; one that is already gone counts as removed. */
-export async function removeService(docker: Dockerode, name: string): Promise<boolean> {
-  try {
-    await docker.getService(name).remove();
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw new Error(`removing service ${name} failed: ${engineMessage(err)}`, { cause: err });
-  }
 }
 
 /** Demultiplexes a non-TTY container log (8-byte frame headers) into text. */

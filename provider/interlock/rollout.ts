@@ -7,12 +7,12 @@
  */
 import type Dockerode from "dockerode";
 import { deepEqual, contentHash } from "../util/canonical";
-import { engineMessage, isConflict, isNotFound, isOutOfSequence } from "../docker/errors";
-import { bodyOnly, VERSION_RETRIES } from "../docker/swarm";
+import { engineMessage, isConflict, isOutOfSequence } from "../docker/errors";
+import { createObject, listObjects, removeObject, updateService } from "../docker/objects";
+import type { ConfigRef, ServiceSpec, SwarmService } from "../docker/types";
+import { withVersionRetry } from "../docker/versionRetry";
 import {
   ConfigObject,
-  ConfigRef,
-  CoreService,
   demuxLogs,
   inspectCoreService,
   listCoreConfigs,
@@ -31,7 +31,7 @@ import {
 } from "./schema";
 import { stringifyCoreConfig } from "./toml";
 import { encodeConfigText } from "./bytes";
-import { pollPauses, sleep } from "../util/time";
+import { pollUntil } from "../util/poll";
 
 /** Where progress lines go (the provider's stderr, shown by the engine). */
 export type Reporter = (message: string) => void;
@@ -64,6 +64,10 @@ export interface RolloutResult {
 }
 
 const FAILED_STATES = ["rollback_started", "rollback_completed", "rollback_paused", "paused"];
+/** A rollout still in the same state is reported again after this long. */
+const REPORT_EVERY_MS = 15_000;
+/** How long Swarm's rollback of a failed rollout is waited for at least (else half the bound). */
+const ROLLBACK_MIN_WAIT_MS = 60_000;
 
 /**
  * A failed rollout. Not an Error subclass: the dynamic provider's closure serializer turns
@@ -74,102 +78,139 @@ export function rolloutError(message: string): Error {
   return Object.assign(new Error(message), { name: "RolloutError" });
 }
 
+/**
+ * What an attempt throws when another writer got between its read and its write: took the
+ * config's number, updated ucp-interlock, or swapped in a config of its own. The rollout then
+ * starts again from what is live, saying `note`; `final` is thrown once no attempt is left.
+ */
+interface Overtaken {
+  overtaken: true;
+  final: unknown;
+  note?: string;
+}
+
+function overtaken(final: unknown, note?: string): Error & Overtaken {
+  return Object.assign(new Error("overtaken by another writer"), {
+    overtaken: true as const,
+    final,
+    note,
+  });
+}
+
+function isOvertaken(err: unknown): err is Overtaken {
+  return (err as Partial<Overtaken> | undefined)?.overtaken === true;
+}
+
 /** Writes conf-<N+1> and swaps it onto ucp-interlock with rollback, re-merging on concurrent changes. */
 export async function rollout(docker: Dockerode, opts: RolloutOptions): Promise<RolloutResult> {
   const serviceName = opts.serviceName ?? CORE_SERVICE;
-  for (let attempt = 0; ; attempt++) {
-    const live = await readLiveConfig(docker, serviceName);
-    const desired = opts.merge(live);
-    if (deepEqual(desired, live.config) && !opts.unrecorded?.(live)) {
+  return withVersionRetry(
+    () => readLiveConfig(docker, serviceName),
+    (live) => rolloutOver(docker, serviceName, live, opts),
+    {
+      // Only what an attempt says itself: a failed rollout's error may quote Swarm's "update
+      // out of sequence" from the container log, and is final.
+      changed: isOvertaken,
+      failed: (err) => (isOvertaken(err) ? err.final : err),
+      onRetry: (err) => {
+        const { note } = err as Overtaken;
+        if (note) opts.report(note);
+      },
+    },
+  );
+}
+
+/** One attempt: the config merged into `live`, written as the next version and swapped in. */
+async function rolloutOver(
+  docker: Dockerode,
+  serviceName: string,
+  live: LiveConfig,
+  opts: RolloutOptions,
+): Promise<RolloutResult> {
+  const desired = opts.merge(live);
+  if (deepEqual(desired, live.config) && !opts.unrecorded?.(live)) {
+    return {
+      changed: false,
+      configName: live.ref.ConfigName,
+      version: live.version,
+      config: live.config,
+    };
+  }
+  // A patch of the live text: what this stack does not own keeps its exact spelling.
+  const text = stringifyCoreConfig(desired, live.text, live.config);
+  const existing = await listCoreConfigs(docker);
+  const version = Math.max(live.version, ...existing.map((c) => c.version)) + 1;
+  const name = `${CONFIG_PREFIX}${version}`;
+  let configId: string;
+  try {
+    configId = await createObject(docker, "config", {
+      Name: name,
+      Labels: {
+        [LABEL_HASH]: contentHash(desired),
+        [LABEL_STACK]: opts.stack,
+        [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
+      },
+      Data: encodeConfigText(text).toString("base64"),
+    });
+  } catch (err) {
+    // Another writer took this number first: start again from what is live now.
+    throw isConflict(err) ? overtaken(err) : err;
+  }
+
+  const spec = swapSpec(live.service, {
+    ConfigID: configId,
+    ConfigName: name,
+    File: live.ref.File,
+  });
+  const startedAt = Date.now();
+  try {
+    await updateService(docker, live.service, spec);
+  } catch (err) {
+    await removeConfig(docker, configId);
+    const failed = rolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
+    if (!isOutOfSequence(err)) throw failed;
+    throw overtaken(
+      failed,
+      `ucp-interlock changed while ${name} was prepared; re-reading and merging again`,
+    );
+  }
+  opts.report(
+    `swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`,
+  );
+  const outcome = await waitForRollout(
+    docker,
+    serviceName,
+    { configId, name, previous: live.ref, startedAt },
+    opts,
+  );
+  if (outcome === "superseded") {
+    // Another writer swapped in a config of its own meanwhile: done if it carries our
+    // sections, otherwise merge into it again.
+    const now = await readLiveConfig(docker, serviceName);
+    await removeConfig(docker, configId);
+    if (deepEqual(opts.merge(now), now.config)) {
+      opts.report(
+        `${now.ref.ConfigName}, rolled out by another writer, already carries these sections`,
+      );
       return {
-        changed: false,
-        configName: live.ref.ConfigName,
-        version: live.version,
-        config: live.config,
+        changed: true,
+        configName: now.ref.ConfigName,
+        version: now.version,
+        config: now.config,
       };
     }
-    // A patch of the live text: what this stack does not own keeps its exact spelling.
-    const text = stringifyCoreConfig(desired, live.text, live.config);
-    const existing = await listCoreConfigs(docker);
-    const version = Math.max(live.version, ...existing.map((c) => c.version)) + 1;
-    const name = `${CONFIG_PREFIX}${version}`;
-    let configId: string;
-    try {
-      const created = (await docker.createConfig(
-        bodyOnly({
-          Name: name,
-          Labels: {
-            [LABEL_HASH]: contentHash(desired),
-            [LABEL_STACK]: opts.stack,
-            [LABEL_OWNERS]: JSON.stringify(opts.owners(live)),
-          },
-          Data: encodeConfigText(text).toString("base64"),
-        }),
-      )) as { id?: string; ID?: string };
-      configId = (created.id ?? created.ID)!;
-    } catch (err) {
-      // Another writer took this number first: start again from what is live now.
-      if (isConflict(err) && attempt < VERSION_RETRIES) continue;
-      throw err;
-    }
-
-    const spec = swapSpec(live.service, {
-      ConfigID: configId,
-      ConfigName: name,
-      File: live.ref.File,
-    });
-    const startedAt = Date.now();
-    try {
-      await docker
-        .getService(live.service.ID)
-        .update({ _query: { version: live.service.Version.Index }, _body: spec });
-    } catch (err) {
-      await removeConfig(docker, configId);
-      if (isOutOfSequence(err) && attempt < VERSION_RETRIES) {
-        opts.report(
-          `ucp-interlock changed while ${name} was prepared; re-reading and merging again`,
-        );
-        continue;
-      }
-      throw rolloutError(`updating ${serviceName} to ${name} failed: ${engineMessage(err)}`);
-    }
-    opts.report(
-      `swapped ${live.ref.ConfigName} → ${name} on ${serviceName}; waiting for Swarm to converge`,
-    );
-    const outcome = await waitForRollout(
-      docker,
-      serviceName,
-      { configId, name, previous: live.ref, startedAt },
-      opts,
-    );
-    if (outcome === "superseded") {
-      // Another writer swapped in a config of its own meanwhile: done if it carries our
-      // sections, otherwise merge into it again.
-      const now = await readLiveConfig(docker, serviceName);
-      await removeConfig(docker, configId);
-      if (deepEqual(opts.merge(now), now.config)) {
-        opts.report(
-          `${now.ref.ConfigName}, rolled out by another writer, already carries these sections`,
-        );
-        return {
-          changed: true,
-          configName: now.ref.ConfigName,
-          version: now.version,
-          config: now.config,
-        };
-      }
-      if (attempt < VERSION_RETRIES) continue;
-      throw rolloutError(
+    throw overtaken(
+      rolloutError(
         `${serviceName} kept being changed by other writers; ${name} was not rolled out`,
-      );
-    }
-    return { changed: true, configName: name, version, config: desired };
+      ),
+    );
   }
+  return { changed: true, configName: name, version, config: desired };
 }
 
 /** The service spec with the /config.toml config replaced and rollback on failure. */
-function swapSpec(service: CoreService, next: ConfigRef): CoreService["Spec"] {
-  const spec = JSON.parse(JSON.stringify(service.Spec)) as CoreService["Spec"];
+function swapSpec(service: SwarmService, next: ConfigRef): ServiceSpec {
+  const spec = JSON.parse(JSON.stringify(service.Spec)) as ServiceSpec;
   const refs = spec.TaskTemplate.ContainerSpec.Configs ?? [];
   const file = next.File ?? { Name: CONFIG_TARGET, UID: "0", GID: "0", Mode: 292 };
   spec.TaskTemplate.ContainerSpec.Configs = [
@@ -193,48 +234,54 @@ async function waitForRollout(
   swap: Swap,
   opts: RolloutOptions,
 ): Promise<"converged" | "superseded"> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const pause = pollPauses(opts.pollMs);
   let lastState = "";
   let lastReport = 0;
-  while (Date.now() < deadline) {
-    const service = await inspectCoreService(docker, serviceName);
-    const status = service.UpdateStatus;
-    const fresh = status?.StartedAt
-      ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000
-      : false;
-    const state = fresh ? (status?.State ?? "") : "";
-    if (state !== lastState || Date.now() - lastReport > 15_000) {
-      opts.report(
-        `${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`,
-      );
-      lastState = state;
-      lastReport = Date.now();
-    }
-    const mounted = mountedConfig(service).ConfigID;
-    if (state === "completed" && mounted === swap.configId) {
-      if (await runningWith(docker, serviceName, swap.configId)) return "converged";
-    }
-    if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
-      // Neither ours nor the one we replaced: another writer updated the service after us.
-      if (service.UpdateStatus?.State === "completed") return "superseded";
-      await sleep(pause());
-      continue;
-    }
-    if (FAILED_STATES.includes(state)) {
-      throw await failRollout(docker, serviceName, service, swap, opts);
-    }
-    await sleep(pause());
-  }
-  const service = await inspectCoreService(docker, serviceName);
-  throw await failRollout(
-    docker,
-    serviceName,
-    service,
-    swap,
-    opts,
-    "did not converge within the timeout",
+  const outcome = await pollUntil(
+    {
+      timeoutMs: opts.timeoutMs,
+      pollMs: opts.pollMs,
+      pending: (found) => (found ? "" : `${serviceName} to converge`),
+      onTimeout: async () => {
+        const service = await inspectCoreService(docker, serviceName);
+        throw await failRollout(
+          docker,
+          serviceName,
+          service,
+          swap,
+          opts,
+          "did not converge within the timeout",
+        );
+      },
+    },
+    async (): Promise<"converged" | "superseded" | undefined> => {
+      const service = await inspectCoreService(docker, serviceName);
+      const status = service.UpdateStatus;
+      const fresh = status?.StartedAt
+        ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000
+        : false;
+      const state = fresh ? (status?.State ?? "") : "";
+      if (state !== lastState || Date.now() - lastReport > REPORT_EVERY_MS) {
+        opts.report(
+          `${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`,
+        );
+        lastState = state;
+        lastReport = Date.now();
+      }
+      const mounted = mountedConfig(service).ConfigID;
+      if (state === "completed" && mounted === swap.configId) {
+        if (await runningWith(docker, serviceName, swap.configId)) return "converged";
+      }
+      if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
+        // Neither ours nor the one we replaced: another writer updated the service after us.
+        return service.UpdateStatus?.State === "completed" ? "superseded" : undefined;
+      }
+      if (FAILED_STATES.includes(state)) {
+        throw await failRollout(docker, serviceName, service, swap, opts);
+      }
+      return undefined;
+    },
   );
+  return outcome!; // pollUntil returns only an answer that leaves nothing pending
 }
 
 async function runningWith(
@@ -242,30 +289,13 @@ async function runningWith(
   serviceName: string,
   configId: string,
 ): Promise<boolean> {
-  const tasks = await serviceTasks(docker, serviceName);
+  const tasks = await listObjects(docker, "task", { service: [serviceName] });
   return tasks.some(
     (t) =>
       t.DesiredState === "running" &&
       t.Status?.State === "running" &&
       (t.Spec?.ContainerSpec?.Configs ?? []).some((c) => c.ConfigID === configId),
   );
-}
-
-interface Task {
-  ID: string;
-  DesiredState?: string;
-  CreatedAt?: string;
-  Spec?: { ContainerSpec?: { Configs?: ConfigRef[] } };
-  Status?: {
-    State?: string;
-    Err?: string;
-    Timestamp?: string;
-    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
-  };
-}
-
-async function serviceTasks(docker: Dockerode, serviceName: string): Promise<Task[]> {
-  return (await docker.listTasks({ filters: { service: [serviceName] } })) as Task[];
 }
 
 /**
@@ -275,7 +305,7 @@ async function serviceTasks(docker: Dockerode, serviceName: string): Promise<Tas
 async function failRollout(
   docker: Dockerode,
   serviceName: string,
-  service: CoreService,
+  service: SwarmService,
   swap: Swap,
   opts: RolloutOptions,
   why?: string,
@@ -287,25 +317,25 @@ async function failRollout(
     );
     try {
       const fresh = await inspectCoreService(docker, serviceName);
-      await docker.getService(fresh.ID).update({
-        _query: { version: fresh.Version.Index, rollback: "previous" },
-        _body: fresh.Spec,
-      });
+      await updateService(docker, fresh, fresh.Spec, { rollback: "previous" });
     } catch (err) {
       opts.report(`${serviceName}: rollback request failed: ${engineMessage(err)}`);
     }
   }
   const diagnosis = await diagnose(docker, serviceName, swap.configId);
-  const deadline = Date.now() + Math.max(60_000, opts.timeoutMs / 2);
-  let now = service;
-  const pause = pollPauses(opts.pollMs);
-  while (Date.now() < deadline) {
-    now = await inspectCoreService(docker, serviceName);
-    const mounted = mountedConfig(now).ConfigID;
-    const settled = ["rollback_completed", "completed"].includes(now.UpdateStatus?.State ?? "");
-    if (mounted !== swap.configId && settled) break;
-    await sleep(pause());
-  }
+  const now = await pollUntil(
+    {
+      timeoutMs: Math.max(ROLLBACK_MIN_WAIT_MS, opts.timeoutMs / 2),
+      pollMs: opts.pollMs,
+      pending: (s) =>
+        mountedConfig(s).ConfigID !== swap.configId &&
+        ["rollback_completed", "completed"].includes(s.UpdateStatus?.State ?? "")
+          ? ""
+          : `${serviceName} to roll back`,
+      onTimeout: (s) => s,
+    },
+    () => inspectCoreService(docker, serviceName),
+  );
   const mounted = mountedConfig(now);
   const removed = mounted.ConfigID !== swap.configId && (await removeConfig(docker, swap.configId));
   const lines = [
@@ -325,7 +355,7 @@ async function diagnose(
   serviceName: string,
   configId: string,
 ): Promise<{ taskError?: string; log?: string }> {
-  const tasks = (await serviceTasks(docker, serviceName))
+  const tasks = (await listObjects(docker, "task", { service: [serviceName] }))
     .filter((t) => (t.Spec?.ContainerSpec?.Configs ?? []).some((c) => c.ConfigID === configId))
     .filter((t) => ["failed", "rejected", "shutdown", "complete"].includes(t.Status?.State ?? ""))
     .sort((a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""));
@@ -367,13 +397,12 @@ async function diagnose(
   return { taskError, log };
 }
 
+/** True once the config is gone, removed now or before; false when it could not be removed. */
 async function removeConfig(docker: Dockerode, id: string): Promise<boolean> {
-  try {
-    await docker.getConfig(id).remove();
-    return true;
-  } catch (err) {
-    return isNotFound(err);
-  }
+  return removeObject(docker, "config", id).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -415,11 +444,11 @@ export async function pruneConfigs(
   for (const c of all.slice(0, Math.max(0, all.length - keep))) {
     if (c.ID === mounted) continue;
     try {
-      await docker.getConfig(c.ID).remove();
-      removed.push(c.name);
+      // One removed concurrently is gone all the same, but not this run's to report.
+      if (await removeObject(docker, "config", c.ID)) removed.push(c.name);
     } catch (err) {
-      // In use by another service, or removed concurrently: keep going.
-      if (!isNotFound(err)) report(`kept ${c.name}: ${engineMessage(err)}`);
+      // In use by another service: keep going.
+      report(`kept ${c.name}: ${engineMessage(err)}`);
     }
   }
   if (removed.length) report(`removed old Interlock configs: ${removed.join(", ")}`);

@@ -7,11 +7,11 @@
  */
 import type Dockerode from "dockerode";
 import { isNotFound } from "../docker/errors";
+import { inspectObject, removeNamed } from "../docker/objects";
 import { CONFIG_NAMESPACE } from "../config/errors";
 import { Takeover } from "./plan";
 import { Problem } from "./render";
 import { Reporter } from "./rollout";
-import { removeService } from "./live";
 
 /** The `type` label Interlock puts on the services it creates for a section. */
 const INTERLOCK_TYPES = ["com.docker.interlock.core.extension", "com.docker.interlock.core.proxy"];
@@ -31,10 +31,7 @@ export async function takeoverServices(
       if (!name) continue;
       let labels: Record<string, string>;
       try {
-        const svc = (await docker.getService(name).inspect()) as {
-          Spec: { Labels?: Record<string, string> };
-        };
-        labels = svc.Spec.Labels ?? {};
+        labels = (await inspectObject(docker, "service", name)).Spec.Labels ?? {};
       } catch (err) {
         if (isNotFound(err)) continue;
         throw err;
@@ -60,7 +57,7 @@ export async function removeTakenOver(
   report: Reporter,
 ): Promise<void> {
   const removed: string[] = [];
-  for (const name of services) if (await removeService(docker, name)) removed.push(name);
+  for (const name of services) if (await removeNamed(docker, "service", name)) removed.push(name);
   if (removed.length)
     report(
       `removed the services of taken-over sections, now named otherwise: ${removed.join(", ")}`,

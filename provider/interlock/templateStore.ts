@@ -5,7 +5,7 @@
  */
 import type Dockerode from "dockerode";
 import { isConflict } from "../docker/errors";
-import { bodyOnly } from "../docker/swarm";
+import { createObject, findId } from "../docker/objects";
 import { readConfigObject } from "./live";
 import { Template } from "./render";
 import { ExtensionSection } from "./schema";
@@ -28,14 +28,9 @@ export async function readSavedTemplate(
   section: string,
 ): Promise<Template | undefined> {
   const name = templateConfigName(section);
-  const found = (
-    (await docker.listConfigs({ filters: { name: [name] } })) as Array<{
-      ID: string;
-      Spec: { Name: string };
-    }>
-  ).find((c) => c.Spec.Name === name);
-  if (!found) return undefined;
-  const { text, labels } = await readConfigObject(docker, found.ID);
+  const id = await findId(docker, "config", name);
+  if (!id) return undefined;
+  const { text, labels } = await readConfigObject(docker, id);
   const stored = parseCoreConfig(text, `the saved template ${name}`).Extensions?.[section];
   if (!stored)
     throw new Error(
@@ -57,15 +52,13 @@ export async function saveTemplate(
   source: string,
 ): Promise<void> {
   try {
-    await docker.createConfig(
-      bodyOnly({
-        Name: templateConfigName(section),
-        Labels: { [LABEL_TEMPLATE_SOURCE]: source },
-        Data: encodeConfigText(stringifyCoreConfig({ Extensions: { [section]: value } })).toString(
-          "base64",
-        ),
-      }),
-    );
+    await createObject(docker, "config", {
+      Name: templateConfigName(section),
+      Labels: { [LABEL_TEMPLATE_SOURCE]: source },
+      Data: encodeConfigText(stringifyCoreConfig({ Extensions: { [section]: value } })).toString(
+        "base64",
+      ),
+    });
   } catch (err) {
     if (!isConflict(err)) throw err;
   }

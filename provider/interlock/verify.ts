@@ -5,12 +5,13 @@
  */
 import type Dockerode from "dockerode";
 import { extensionsOf } from "./fold";
-import { SwarmNode } from "../docker/swarm";
+import { listObjects, removeNamed } from "../docker/objects";
+import type { SwarmNode, SwarmService, SwarmTask } from "../docker/types";
 import { satisfies } from "./constraints";
-import { removeService, toNodeView } from "./live";
+import { toNodeView } from "./live";
 import { Reporter } from "./rollout";
 import { CoreConfig, ExtensionSection, serviceNames } from "./schema";
-import { pollPauses, sleep } from "../util/time";
+import { pollUntil } from "../util/poll";
 
 /** What a stack outputs per cluster. */
 export interface ClusterStatus {
@@ -24,30 +25,12 @@ export interface ClusterStatus {
   pending?: string[];
 }
 
-interface ServiceInfo {
-  ID: string;
-  Spec: { Name: string; Mode?: { Replicated?: { Replicas?: number } } };
-  UpdateStatus?: { State?: string };
-  Endpoint?: {
-    Ports?: Array<{ TargetPort?: number; PublishedPort?: number; PublishMode?: string }>;
-  };
-}
-
-interface TaskInfo {
-  ID?: string;
-  ServiceID?: string;
-  NodeID?: string;
-  DesiredState?: string;
-  CreatedAt?: string;
-  Status?: { State?: string; Err?: string; Message?: string };
-}
-
 /** Task failures Swarm keeps retrying: after this many, waiting longer will not help. */
 const GIVE_UP_AFTER = 3;
 const FAILED = ["rejected", "failed"];
 
 /** Swarm's own reason for `svc`'s tasks failing since `since`, once they failed repeatedly. */
-function repeatedFailure(svc: ServiceInfo, tasks: TaskInfo[], since: number): string | undefined {
+function repeatedFailure(svc: SwarmService, tasks: SwarmTask[], since: number): string | undefined {
   const failed = tasks.filter(
     (t) => FAILED.includes(t.Status?.State ?? "") && Date.parse(t.CreatedAt ?? "") >= since,
   );
@@ -63,8 +46,8 @@ function clusterProblems(
   name: string,
   section: ExtensionSection,
   nodes: Map<string, SwarmNode>,
-  services: ServiceInfo[],
-  tasks: Map<string, TaskInfo[]>,
+  services: SwarmService[],
+  tasks: Map<string, SwarmTask[]>,
   since: number,
 ): { problems: string[]; status?: ClusterStatus; fatal?: string } {
   const problems: string[] = [];
@@ -76,7 +59,7 @@ function clusterProblems(
     problems.push(`[${name}] proxy service ${section.ProxyServiceName} does not exist yet`);
   if (!ext || !proxy) return { problems };
 
-  const desired = (svc: ServiceInfo) =>
+  const desired = (svc: SwarmService) =>
     (tasks.get(svc.ID) ?? []).filter((t) => t.DesiredState === "running");
   if (!desired(ext).some((t) => t.Status?.State === "running")) {
     problems.push(`[${name}] ${section.ServiceName} has no running task`);
@@ -140,11 +123,11 @@ function clusterProblems(
  * The tasks of the services, by service ID: one call for every cluster (four per cluster made
  * a read of 27 clusters about a hundred calls in a row).
  */
-async function tasksByService(docker: Dockerode, ids: string[]): Promise<Map<string, TaskInfo[]>> {
-  const out = new Map(ids.map((id) => [id, [] as TaskInfo[]]));
+async function tasksByService(docker: Dockerode, ids: string[]): Promise<Map<string, SwarmTask[]>> {
+  const out = new Map(ids.map((id) => [id, [] as SwarmTask[]]));
   if (!ids.length) return out;
   // The service filter also matches name prefixes; grouping by ID keeps only these services'.
-  for (const t of (await docker.listTasks({ filters: { service: ids } })) as TaskInfo[])
+  for (const t of await listObjects(docker, "task", { service: ids }))
     out.get(t.ServiceID ?? "")?.push(t);
   return out;
 }
@@ -161,8 +144,8 @@ export async function clusterSnapshot(
   owned: string[],
   since: number,
 ): Promise<{ clusters: Record<string, ClusterStatus>; problems: string[]; fatal: string[] }> {
-  const nodes = new Map(((await docker.listNodes()) as SwarmNode[]).map((n) => [n.ID, n]));
-  const services = (await docker.listServices()) as ServiceInfo[];
+  const nodes = new Map((await listObjects(docker, "node")).map((n) => [n.ID, n]));
+  const services = await listObjects(docker, "service");
   const names = ownedServiceNames(config, owned);
   const tasks = await tasksByService(
     docker,
@@ -202,23 +185,28 @@ export async function settledSnapshot(
   report: Reporter,
   pollMs = 1000,
 ): Promise<Record<string, ClusterStatus>> {
-  const deadline = Date.now() + timeoutMs;
-  const pause = pollPauses(pollMs);
-  let said = "";
-  for (;;) {
-    const snapshot = await clusterSnapshot(docker, config, owned, Date.now());
-    if (!snapshot.problems.length || Date.now() > deadline) return snapshot.clusters;
-    const names = ownedServiceNames(config, owned);
-    const rolling = ((await docker.listServices()) as ServiceInfo[])
-      .filter((svc) => names.has(svc.Spec.Name) && ROLLING.includes(svc.UpdateStatus?.State ?? ""))
-      .map((svc) => svc.Spec.Name)
-      .sort();
-    if (!rolling.length) return snapshot.clusters;
-    const now = rolling.join(", ");
-    if (now !== said) report(`waiting for Swarm to finish updating ${now}`);
-    said = now;
-    await sleep(pause());
-  }
+  const names = ownedServiceNames(config, owned);
+  const settled = await pollUntil(
+    {
+      timeoutMs,
+      pollMs,
+      pending: (s) => s.rolling.join(", "),
+      describe: (now) => report(`waiting for Swarm to finish updating ${now}`),
+      onTimeout: (s) => s,
+    },
+    async () => {
+      const { clusters, problems } = await clusterSnapshot(docker, config, owned, Date.now());
+      if (!problems.length) return { clusters, rolling: [] };
+      const rolling = (await listObjects(docker, "service"))
+        .filter(
+          (svc) => names.has(svc.Spec.Name) && ROLLING.includes(svc.UpdateStatus?.State ?? ""),
+        )
+        .map((svc) => svc.Spec.Name)
+        .sort();
+      return { clusters, rolling };
+    },
+  );
+  return settled.clusters;
 }
 
 function emptyStatus(section: ExtensionSection): ClusterStatus {
@@ -245,32 +233,33 @@ export async function verifyClusters(
   report: Reporter,
   pollMs = 1000,
 ): Promise<Record<string, ClusterStatus>> {
+  // Task failures count from a little before the wait: the rollout before it started them.
   const since = Date.now() - 5_000;
-  const deadline = since + 5_000 + timeoutMs;
-  const pause = pollPauses(pollMs);
-  let last = "";
-  for (;;) {
-    const { clusters: out, problems, fatal } = await clusterSnapshot(docker, config, owned, since);
-    if (!problems.length) return out;
-    if (fatal.length) {
-      throw new Error(
-        `Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n  - ${fatal.join("\n  - ")}\n` +
-          `See docker service ps --no-trunc <service>; the config stays rolled out, fix the cause and run up again.`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${problems.join("\n  - ")}\n` +
-          `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
-      );
-    }
-    const now = problems.join("; ");
-    if (now !== last) {
-      report(`waiting for service clusters: ${now}`);
-      last = now;
-    }
-    await sleep(pause());
-  }
+  const verified = await pollUntil(
+    {
+      timeoutMs,
+      pollMs,
+      pending: (s) => s.problems.join("; "),
+      describe: (now) => report(`waiting for service clusters: ${now}`),
+      onTimeout: (s) => {
+        throw new Error(
+          `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${s.problems.join("\n  - ")}\n` +
+            `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
+        );
+      },
+    },
+    async () => {
+      const snapshot = await clusterSnapshot(docker, config, owned, since);
+      if (snapshot.fatal.length) {
+        throw new Error(
+          `Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n  - ${snapshot.fatal.join("\n  - ")}\n` +
+            `See docker service ps --no-trunc <service>; the config stays rolled out, fix the cause and run up again.`,
+        );
+      }
+      return snapshot;
+    },
+  );
+  return verified.clusters;
 }
 
 /**
@@ -289,7 +278,7 @@ export async function removeStaleServices(
   const removed: string[] = [];
   for (const name of gone.flatMap(serviceNames)) {
     if (still.has(name)) continue;
-    if (await removeService(docker, name)) removed.push(name);
+    if (await removeNamed(docker, "service", name)) removed.push(name);
   }
   if (removed.length) report(`removed stale services: ${removed.join(", ")}`);
   return removed;

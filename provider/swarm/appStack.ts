@@ -19,8 +19,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
-import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
-import * as swarm from "../docker/swarm";
+import {
+  configureConnection,
+  connect,
+  connectionChanged,
+  DockerConnection,
+} from "../docker/connection";
+import { ensureData, ensureNetwork, findId, listObjects, removeObject } from "../docker/objects";
+import { reaching } from "../docker/swarm";
+import type { SwarmService } from "../docker/types";
 import { contentHash, deepEqual } from "../util/canonical";
 import {
   labelMap,
@@ -33,7 +40,7 @@ import {
   ComposeError,
   ComposeFile,
 } from "./compose";
-import { pollPauses, sleep } from "../util/time";
+import { pollUntil } from "../util/poll";
 import { projectService } from "./serviceProjection";
 import { engineInfo, engineWarn } from "../util/engineLog";
 import {
@@ -45,12 +52,8 @@ import {
 } from "./routing";
 import {
   currentTasks,
-  ensureData,
-  ensureNetwork,
-  findByName,
   namespaceLabels,
   removeConfigsExcept,
-  removeService,
   removeStackData,
   serviceTasks,
   stackServices,
@@ -94,6 +97,11 @@ export interface AppStackInputs {
 
 /** Bumped when the provider's behaviour changes; its diff compares it. */
 export const APP_STACK_PROVIDER_VERSION = "4";
+
+/** How long `up` waits for the services to run, and `destroy` for their routes to go. */
+const DEFAULT_CONVERGE_TIMEOUT_S = 120;
+/** How long `destroy` waits for removed services' tasks to let go of the stack's other objects. */
+const RELEASE_TIMEOUT_MS = 60_000;
 
 /** What drift is judged on, per service. */
 export interface ServiceSummary {
@@ -142,6 +150,40 @@ export function desiredServices(
   );
 }
 
+/**
+ * Why a service of the stack does not run its current spec yet, if it does not; throws with the
+ * task's error when Swarm rolled an update back or paused it.
+ */
+async function notConverged(
+  docker: Dockerode,
+  svc: SwarmService,
+  since: number,
+): Promise<string | undefined> {
+  const state = svc.UpdateStatus?.State;
+  const fresh = svc.UpdateStatus?.StartedAt
+    ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000
+    : false;
+  if (fresh && state && /rollback|paused/.test(state)) {
+    const tasks = await serviceTasks(docker, svc.ID);
+    const err = tasks
+      .filter((t) => t.Status?.Err)
+      .sort(
+        (a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""),
+      )[0]?.Status?.Err;
+    throw new Error(
+      `updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`,
+    );
+  }
+  // Placement is not in a task's fingerprint (currentTasks): until Swarm says the update
+  // is done, tasks on nodes the new constraints exclude may still be running.
+  if (fresh && state === "updating") return `${svc.Spec.Name} updating`;
+  const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
+  // Converged means running tasks of the service's current spec: a failing update never
+  // gets there.
+  const current = await currentTasks(docker, svc);
+  return current !== want ? `${svc.Spec.Name} ${current}/${want}` : undefined;
+}
+
 /** Waits for every service of the stack to run its replicas, or for an update to fail. */
 async function converge(
   docker: Dockerode,
@@ -149,49 +191,26 @@ async function converge(
   timeoutMs: number,
   since: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pause = pollPauses();
-  let last = "";
-  for (;;) {
-    const problems: string[] = [];
-    for (const svc of await stackServices(docker, stack)) {
-      const state = svc.UpdateStatus?.State;
-      const fresh = svc.UpdateStatus?.StartedAt
-        ? Date.parse(svc.UpdateStatus.StartedAt) >= since - 60_000
-        : false;
-      if (fresh && state && /rollback|paused/.test(state)) {
-        const tasks = await serviceTasks(docker, svc.ID);
-        const err = tasks
-          .filter((t) => t.Status?.Err)
-          .sort(
-            (a, b) => Date.parse(b.Status?.Timestamp ?? "") - Date.parse(a.Status?.Timestamp ?? ""),
-          )[0]?.Status?.Err;
+  await pollUntil(
+    {
+      timeoutMs,
+      pending: (problems) => problems.join(", "),
+      describe: (now) => console.error(`stack ${stack}: waiting for ${now}`),
+      onTimeout: (problems) => {
         throw new Error(
-          `updating ${svc.Spec.Name} failed and Swarm ${state.replace("_", " ")}${err ? `; task error: ${err}` : ""} (${svc.UpdateStatus?.Message ?? ""})`,
+          `stack ${stack} did not converge within ${Math.round(timeoutMs / 1000)} s: ${problems.join(", ")}`,
         );
+      },
+    },
+    async () => {
+      const problems: string[] = [];
+      for (const svc of await stackServices(docker, stack)) {
+        const problem = await notConverged(docker, svc, since);
+        if (problem) problems.push(problem);
       }
-      // Placement is not in a task's fingerprint (currentTasks): until Swarm says the update
-      // is done, tasks on nodes the new constraints exclude may still be running.
-      if (fresh && state === "updating") {
-        problems.push(`${svc.Spec.Name} updating`);
-        continue;
-      }
-      const want = svc.Spec.Mode?.Replicated?.Replicas ?? 1;
-      // Converged means running tasks of the service's current spec: a failing update never
-      // gets there.
-      const current = await currentTasks(docker, svc);
-      if (current !== want) problems.push(`${svc.Spec.Name} ${current}/${want}`);
-    }
-    if (!problems.length) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `stack ${stack} did not converge within ${Math.round(timeoutMs / 1000)} s: ${problems.join(", ")}`,
-      );
-    const now = problems.join(", ");
-    if (now !== last) console.error(`stack ${stack}: waiting for ${now}`);
-    last = now;
-    await sleep(pause());
-  }
+      return problems;
+    },
+  );
 }
 
 async function ensureNetworksAndSecrets(
@@ -224,7 +243,7 @@ async function ensureNetworksAndSecrets(
     // As `docker stack deploy` names them: an external secret by its own name.
     const name = def?.name ?? (def?.external ? key : `${inputs.stack}_${key}`);
     const id = def?.external
-      ? await findByName(docker, "secret", name)
+      ? await findId(docker, "secret", name)
       : await ensureData(docker, "secret", name, ns, inputs.secretValues?.[key] ?? "");
     if (id) secrets[key] = { id, name };
   }
@@ -235,7 +254,7 @@ async function ensureNetworksAndSecrets(
   )) {
     if (def?.external) {
       const name = def.name ?? key;
-      const id = await findByName(docker, "config", name);
+      const id = await findId(docker, "config", name);
       if (id) configs[key] = { id, name };
       continue;
     }
@@ -247,7 +266,7 @@ async function ensureNetworksAndSecrets(
 }
 
 async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
-  const docker = swarm.connect(inputs.connection);
+  const docker = connect(inputs.connection);
   const compose = parseCompose(inputs.compose, `stack ${inputs.stack}`);
   const ids = await ensureNetworksAndSecrets(docker, compose, inputs);
   const specs = serviceSpecs(compose, inputs.stack, ids);
@@ -257,8 +276,8 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   for (const spec of Object.values(specs)) await upsertService(docker, inputs.stack, spec);
   const names = new Set(Object.values(specs).map((s) => s.Name));
   for (const svc of live.filter((s) => !names.has(s.Spec.Name)))
-    await removeService(docker, svc.ID);
-  const timeoutMs = (inputs.convergeTimeoutSeconds ?? 120) * 1000;
+    await removeObject(docker, "service", svc.ID);
+  const timeoutMs = (inputs.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_S) * 1000;
   await converge(docker, inputs.stack, timeoutMs, since);
   await awaitRerouted(docker, inputs.stack, rerouted, timeoutMs);
   await awaitRouting(docker, inputs.stack, timeoutMs);
@@ -282,7 +301,7 @@ async function liveSummary(
   const out: Record<string, ServiceSummary> = {};
   const services = await stackServices(docker, stack);
   if (!services.length) return out;
-  const networks = (await docker.listNetworks()) as Array<{ Id: string; Name: string }>;
+  const networks = await listObjects(docker, "network");
   const names = Object.fromEntries(networks.map((n) => [n.Id, n.Name]));
   for (const svc of services)
     out[svc.Spec.Name.slice(stack.length + 1)] = {
@@ -309,8 +328,8 @@ async function adoptionOf(
   inputs: AppStackInputs,
   compose: ComposeFile,
 ): Promise<{ info?: string; failure?: string }> {
-  const live = await swarm.reaching(inputs.connection, () =>
-    stackServices(swarm.connect(inputs.connection), inputs.stack),
+  const live = await reaching(inputs.connection, () =>
+    stackServices(connect(inputs.connection), inputs.stack),
   );
   if (!live.length) return {};
   const wanted = desiredServices(compose, inputs.stack);
@@ -425,8 +444,8 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
   },
 
   async read(id, props) {
-    return swarm.reaching(props?.connection, async () => {
-      const docker = swarm.connect(props?.connection);
+    return reaching(props?.connection, async () => {
+      const docker = connect(props?.connection);
       const services = await liveSummary(docker, props?.stack ?? id);
       if (!Object.keys(services).length) return {};
       const outs = { ...(props as AppStackOutputs), services };
@@ -437,24 +456,32 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
   },
 
   async delete(_id, props) {
-    const docker = swarm.connect(props.connection);
+    const docker = connect(props.connection);
     const proxies = await routingProxies(docker, props.stack);
-    for (const svc of await stackServices(docker, props.stack)) await removeService(docker, svc.ID);
-    await awaitUnrouted(docker, props.stack, proxies, (props.convergeTimeoutSeconds ?? 120) * 1000);
-    const deadline = Date.now() + 60_000;
-    const pause = pollPauses();
-    for (;;) {
-      // Networks, secrets and configs stay in use until the services' tasks are gone.
-      const left =
+    for (const svc of await stackServices(docker, props.stack))
+      await removeObject(docker, "service", svc.ID);
+    await awaitUnrouted(
+      docker,
+      props.stack,
+      proxies,
+      (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_S) * 1000,
+    );
+    // Networks, secrets and configs stay in use until the services' tasks are gone; the tasks
+    // of removed services release them as they stop.
+    await pollUntil(
+      {
+        timeoutMs: RELEASE_TIMEOUT_MS,
+        pending: (left) => (left ? `${left} objects` : ""),
+        onTimeout: () => {
+          throw new Error(
+            `stack ${props.stack}: services, networks or secrets still present after ${RELEASE_TIMEOUT_MS / 1000} s`,
+          );
+        },
+      },
+      async () =>
         (await stackServices(docker, props.stack)).length +
-        (await removeStackData(docker, props.stack));
-      if (!left) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `stack ${props.stack}: services, networks or secrets still present after 60 s`,
-        );
-      await sleep(pause()); // tasks of removed services release them as they stop
-    }
+        (await removeStackData(docker, props.stack)),
+    );
   },
 };
 

@@ -15,7 +15,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
-import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
+import {
+  configureConnection,
+  connect,
+  connectionChanged,
+  DockerConnection,
+} from "../docker/connection";
 import * as swarm from "../docker/swarm";
 import { isNotFound } from "../docker/errors";
 import { bundleProblems } from "../docker/bundle";
@@ -149,7 +154,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
     if (failures.length || !news.node) return { inputs: news, failures };
     let nodes;
     try {
-      nodes = await swarm.listNodes(swarm.connect(news.connection), news.connection);
+      nodes = await swarm.listNodes(connect(news.connection), news.connection);
     } catch (err) {
       return {
         inputs: news,
@@ -202,7 +207,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async create(inputs) {
-    const docker = swarm.connect(inputs.connection);
+    const docker = connect(inputs.connection);
     const node = swarm.findNode(await swarm.listNodes(docker, inputs.connection), inputs.node);
     if (!node) throw new Error(`NodeLabels: node "${inputs.node}" is not in the swarm`);
     let replaced: Record<string, string> | undefined;
@@ -221,7 +226,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async update(id, olds, news) {
-    const docker = swarm.connect(news.connection);
+    const docker = connect(news.connection);
     const nodeId = olds.nodeId ?? id;
     let replaced: Record<string, string> | undefined;
     const updated = await swarm.updateNodeLabels(docker, nodeId, (labels) => {
@@ -245,7 +250,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
 
   async delete(id, props) {
     try {
-      await swarm.updateNodeLabels(swarm.connect(props.connection), props.nodeId ?? id, (labels) =>
+      await swarm.updateNodeLabels(connect(props.connection), props.nodeId ?? id, (labels) =>
         giveBack(labels, props.applied ?? props.labels ?? {}, props.replaced),
       );
     } catch (err) {
@@ -255,7 +260,7 @@ export const nodeLabelsProvider: pulumi.dynamic.ResourceProvider<
 
   async read(id, props) {
     const ref = id;
-    const nodes = await swarm.listNodes(swarm.connect(props?.connection), props?.connection);
+    const nodes = await swarm.listNodes(connect(props?.connection), props?.connection);
     const node = swarm.findNode(nodes, props?.nodeId ?? ref) ?? swarm.findNode(nodes, ref);
     if (!node) return {};
     const live = node.Spec.Labels ?? {};

@@ -15,11 +15,25 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "../util/dynamicResource";
 import type Dockerode from "dockerode";
-import { configureConnection, connectionChanged, DockerConnection } from "../docker/connection";
-import * as swarm from "../docker/swarm";
-import { engineMessage, isNotFound } from "../docker/errors";
+import {
+  configureConnection,
+  connect,
+  connectionChanged,
+  DockerConnection,
+} from "../docker/connection";
+import { engineMessage } from "../docker/errors";
+import {
+  createObject,
+  findByName,
+  inspectObject,
+  listObjects,
+  removeObject,
+} from "../docker/objects";
+import { reaching } from "../docker/swarm";
+import type { SwarmNetwork } from "../docker/types";
 import { deepEqual } from "../util/canonical";
 import { engineInfo } from "../util/engineLog";
+import { pollUntil } from "../util/poll";
 
 /** An application network such as `ingress_dev`. */
 export interface OverlayNetworkArgs {
@@ -51,6 +65,13 @@ export interface OverlayNetworkInputs {
 /** Bumped when the provider's behaviour changes; its diff compares it. */
 export const OVERLAY_NETWORK_PROVIDER_VERSION = "2";
 
+/** How long `delete` waits for the network's users (Interlock's proxies) to detach. */
+const DEFAULT_DETACH_TIMEOUT_S = 60;
+/** Interlock detaches a proxy from an app network at its next poll (~3 s). */
+const DETACH_POLL_MS = 2000;
+/** How often `delete` looks whether the removed network's name is free again. */
+const NAME_FREED_POLL_MS = 250;
+
 /** The inputs plus the network's ID (a new one when recreated by hand). */
 export interface OverlayNetworkOutputs extends OverlayNetworkInputs {
   networkId: string;
@@ -58,28 +79,16 @@ export interface OverlayNetworkOutputs extends OverlayNetworkInputs {
 
 const REPLACING = ["name", "driver", "attachable", "labels", "options"] as const;
 
-interface NetworkInfo {
-  Id: string;
-  Name: string;
-  Driver: string;
-  Attachable?: boolean;
-  Labels?: Record<string, string>;
-  Options?: Record<string, string>;
-  Containers?: Record<string, { Name?: string }>;
-}
-
-async function inspectByName(docker: Dockerode, name: string): Promise<NetworkInfo | undefined> {
-  const list = (await docker.listNetworks({ filters: { name: [name] } })) as NetworkInfo[];
-  const hit = list.find((n) => n.Name === name);
+/** The network of that name as inspected (with its containers), if there is one. */
+async function inspectByName(docker: Dockerode, name: string): Promise<SwarmNetwork | undefined> {
+  const hit = await findByName(docker, "network", name);
   if (!hit) return undefined;
-  return (await docker.getNetwork(hit.Id).inspect()) as NetworkInfo;
+  return inspectObject(docker, "network", hit.Id);
 }
 
 /** Services and containers attached to a network, for a message a person can act on. */
-export async function networkUsers(docker: Dockerode, net: NetworkInfo): Promise<string[]> {
-  const services = (await docker.listServices()) as Array<{
-    Spec: { Name: string; TaskTemplate?: { Networks?: Array<{ Target: string }> } };
-  }>;
+export async function networkUsers(docker: Dockerode, net: SwarmNetwork): Promise<string[]> {
+  const services = await listObjects(docker, "service");
   const users = services
     .filter((s) =>
       (s.Spec.TaskTemplate?.Networks ?? []).some(
@@ -106,7 +115,7 @@ function declaredOnly(
 }
 
 /** Why a live network of the same name cannot be taken over, if it cannot. */
-export function adoptionConflicts(net: NetworkInfo, inputs: OverlayNetworkInputs): string[] {
+export function adoptionConflicts(net: SwarmNetwork, inputs: OverlayNetworkInputs): string[] {
   const out: string[] = [];
   const driver = inputs.driver ?? "overlay";
   if (net.Driver !== driver) out.push(`driver ${net.Driver}, the stack declares ${driver}`);
@@ -143,9 +152,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
     // A network this stack does not manage yet may have been made by hand: adopt it or say why not.
     const live =
       !olds?.name && typeof news.name === "string"
-        ? await swarm.reaching(news.connection, () =>
-            inspectByName(swarm.connect(news.connection), news.name),
-          )
+        ? await reaching(news.connection, () => inspectByName(connect(news.connection), news.name))
         : undefined;
     if (live) {
       // The blog's network is not attachable; a stack that does not say keeps what is there.
@@ -155,7 +162,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
       }
       const conflicts = adoptionConflicts(live, inputs);
       if (conflicts.length) {
-        const users = await networkUsers(swarm.connect(news.connection), live);
+        const users = await networkUsers(connect(news.connection), live);
         failures.push({
           property: "",
           reason:
@@ -193,7 +200,7 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async create(inputs) {
-    const docker = swarm.connect(inputs.connection);
+    const docker = connect(inputs.connection);
     const existing = await inspectByName(docker, inputs.name);
     if (existing) {
       const conflicts = adoptionConflicts(existing, inputs);
@@ -203,28 +210,26 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
         );
       return { id: inputs.name, outs: { ...inputs, networkId: existing.Id } };
     }
-    const created = (await docker.createNetwork(
-      swarm.bodyOnly({
-        Name: inputs.name,
-        Driver: inputs.driver ?? "overlay",
-        Attachable: inputs.attachable ?? true,
-        Labels: inputs.labels ?? {},
-        Options: inputs.options ?? {},
-        CheckDuplicate: true,
-      }),
-    )) as unknown as { id: string };
-    return { id: inputs.name, outs: { ...inputs, networkId: created.id } };
+    const networkId = await createObject(docker, "network", {
+      Name: inputs.name,
+      Driver: inputs.driver ?? "overlay",
+      Attachable: inputs.attachable ?? true,
+      Labels: inputs.labels ?? {},
+      Options: inputs.options ?? {},
+      CheckDuplicate: true,
+    });
+    return { id: inputs.name, outs: { ...inputs, networkId } };
   },
 
   async update(_id, _olds, news) {
-    const docker = swarm.connect(news.connection);
+    const docker = connect(news.connection);
     const net = await inspectByName(docker, news.name);
     return { outs: { ...news, networkId: net?.Id ?? "" } };
   },
 
   async read(id, props) {
-    return swarm.reaching(props?.connection, async () => {
-      const docker = swarm.connect(props?.connection);
+    return reaching(props?.connection, async () => {
+      const docker = connect(props?.connection);
       const net = await inspectByName(docker, props?.name ?? id);
       if (!net) return {};
       const outs: OverlayNetworkOutputs = {
@@ -246,31 +251,41 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async delete(_id, props) {
-    const docker = swarm.connect(props.connection);
-    const deadline = Date.now() + (props.detachTimeoutSeconds ?? 60) * 1000;
-    for (;;) {
-      const net = await inspectByName(docker, props.name);
-      if (!net) return;
-      try {
-        await docker.getNetwork(net.Id).remove();
-        await nameFreed(docker, props.name, deadline);
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return nameFreed(docker, props.name, deadline);
-        if (Date.now() > deadline) {
+    const docker = connect(props.connection);
+    const detachS = props.detachTimeoutSeconds ?? DEFAULT_DETACH_TIMEOUT_S;
+    // One bound for both: the network's users detaching, then its name being freed.
+    const deadline = Date.now() + detachS * 1000;
+    await pollUntil(
+      {
+        timeoutMs: deadline - Date.now(),
+        pauseMs: DETACH_POLL_MS,
+        pending: (inUse) => (inUse ? "its users to detach" : ""),
+        describe: () =>
+          console.error(`network ${props.name}: still in use, waiting for its users to detach`),
+        everyPause: true,
+        onTimeout: async (inUse) => {
+          const { net, err } = inUse!; // a poll that leaves something pending found it in use
           const users = await networkUsers(docker, net);
           throw new Error(
-            `network ${props.name} is still in use after ${props.detachTimeoutSeconds ?? 60} s` +
+            `network ${props.name} is still in use after ${detachS} s` +
               (users.length ? ` by ${users.join(", ")}` : "") +
               `; remove those (or the routing labels that make Interlock attach its proxy) first. Engine: ${engineMessage(err)}`,
             { cause: err },
           );
+        },
+      },
+      async () => {
+        const net = await inspectByName(docker, props.name);
+        if (!net) return undefined;
+        try {
+          await removeObject(docker, "network", net.Id);
+        } catch (err) {
+          return { net, err };
         }
-        // Interlock detaches a proxy from an app network at its next poll (~3 s).
-        console.error(`network ${props.name}: still in use, waiting for its users to detach`);
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
+        await nameFreed(docker, props.name, deadline - Date.now());
+        return undefined;
+      },
+    );
   },
 };
 
@@ -279,18 +294,20 @@ export const overlayNetworkProvider: pulumi.dynamic.ResourceProvider<
  * overlay network can outlive the swarm object by a moment, and a replacement that creates
  * the same name right away would collide with it.
  */
-async function nameFreed(docker: Dockerode, name: string, deadline: number): Promise<void> {
-  for (;;) {
-    const listed = (await docker.listNetworks({ filters: { name: [name] } })) as Array<{
-      Name: string;
-    }>;
-    if (!listed.some((n) => n.Name === name)) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `network ${name} was removed but is still listed; check docker network ls on the managers`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
+async function nameFreed(docker: Dockerode, name: string, timeoutMs: number): Promise<void> {
+  await pollUntil(
+    {
+      timeoutMs,
+      pauseMs: NAME_FREED_POLL_MS,
+      pending: (listed) => (listed ? `${name} to be unlisted` : ""),
+      onTimeout: () => {
+        throw new Error(
+          `network ${name} was removed but is still listed; check docker network ls on the managers`,
+        );
+      },
+    },
+    async () => (await findByName(docker, "network", name)) !== undefined,
+  );
 }
 
 /** An overlay network for applications behind the ingress. */

@@ -6,9 +6,11 @@
  * doing: it is a warning, never a failure.
  */
 import type Dockerode from "dockerode";
+import { findByName, listObjects } from "../docker/objects";
+import type { SwarmService } from "../docker/types";
 import { engineWarn } from "../util/engineLog";
-import { pollPauses, sleep } from "../util/time";
-import { LiveService, serviceTasks, stackServices } from "./stackObjects";
+import { pollUntil } from "../util/poll";
+import { serviceTasks, stackServices } from "./stackObjects";
 
 /** Swarm update states in which a service's tasks are being replaced right now. */
 const ROLLING = ["updating", "rollback_started"];
@@ -26,19 +28,14 @@ interface Route {
 }
 
 /** The proxy and network each routed service of the stack needs. */
-async function routesOf(docker: Dockerode, services: LiveService[]): Promise<Route[]> {
-  const networks = (await docker.listNetworks({ filters: { driver: ["overlay"] } })) as Array<{
-    Id: string;
-    Name: string;
-  }>;
+async function routesOf(docker: Dockerode, services: SwarmService[]): Promise<Route[]> {
+  const networks = await listObjects(docker, "network", { driver: ["overlay"] });
   const byId = new Map(networks.map((n) => [n.Id, n.Name]));
   const out: Route[] = [];
   for (const svc of services) {
     const labels = svc.Spec.Labels ?? {};
     if (!labels["com.docker.lb.hosts"]) continue;
-    const attached = ((svc.Spec.TaskTemplate.Networks as Array<{ Target: string }>) ?? []).map(
-      (n) => n.Target,
-    );
+    const attached = (svc.Spec.TaskTemplate.Networks ?? []).map((n) => n.Target);
     const named = labels["com.docker.lb.network"];
     const networkId = named
       ? attached.find((id) => byId.get(id) === named || id === named)
@@ -56,18 +53,12 @@ async function routesOf(docker: Dockerode, services: LiveService[]): Promise<Rou
   return out;
 }
 
-async function findProxy(docker: Dockerode, name: string): Promise<LiveService | undefined> {
-  return (await docker.listServices({ filters: { name: [name] } })).find(
-    (s) => s.Spec?.Name === name,
-  ) as unknown as LiveService | undefined;
-}
-
 /**
  * Why the proxy is not serving its current spec yet: still rolling out, or short of tasks.
  * Swarm's update state is waited for, not only running tasks: a proxy task counts as running
  * once its container starts, before NGINX listens, and `up` promises an answering host name.
  */
-async function rollingOut(docker: Dockerode, proxy: LiveService): Promise<string | undefined> {
+async function rollingOut(docker: Dockerode, proxy: SwarmService): Promise<string | undefined> {
   const name = proxy.Spec.Name;
   if (ROLLING.includes(proxy.UpdateStatus?.State ?? "")) return `${name} to finish rolling out`;
   const want = proxy.Spec.Mode?.Replicated?.Replicas ?? 1;
@@ -81,9 +72,9 @@ async function rollingOut(docker: Dockerode, proxy: LiveService): Promise<string
 async function unrouted(docker: Dockerode, routes: Route[]): Promise<string[]> {
   const pending: string[] = [];
   for (const r of routes) {
-    const proxy = await findProxy(docker, r.proxy);
+    const proxy = await findByName(docker, "service", r.proxy);
     if (!proxy) continue; // no such cluster running: the Interlock config's check says so
-    const nets = (proxy.Spec.TaskTemplate.Networks as Array<{ Target: string }>) ?? [];
+    const nets = proxy.Spec.TaskTemplate.Networks ?? [];
     if (!nets.some((n) => n.Target === r.networkId)) {
       pending.push(`${r.proxy} to join ${r.network} for ${r.service}`);
       continue;
@@ -105,7 +96,7 @@ export async function routingProxies(docker: Dockerode, stack: string): Promise<
   const routes = await routesOf(docker, await stackServices(docker, stack));
   const out: ProxyMark[] = [];
   for (const name of new Set(routes.map((r) => r.proxy))) {
-    const proxy = await findProxy(docker, name);
+    const proxy = await findByName(docker, "service", name);
     if (proxy) out.push({ proxy: name, version: proxy.Version.Index });
   }
   return out;
@@ -134,10 +125,10 @@ async function awaitProxiesRolled(
   timeoutMs: number,
   pollMs: number,
 ): Promise<void> {
-  await waitFor(stack, timeoutMs, pollMs, async () => {
+  await waitForInterlock(stack, timeoutMs, pollMs, async () => {
     const pending: string[] = [];
     for (const m of marks) {
-      const proxy = await findProxy(docker, m.proxy);
+      const proxy = await findByName(docker, "service", m.proxy);
       if (!proxy) continue;
       if (proxy.Version.Index <= m.version) pending.push(`${m.proxy} ${what}`);
       else {
@@ -170,7 +161,7 @@ function routeOf(labels: Record<string, string> | undefined): string | undefined
  */
 export async function reroutedProxies(
   docker: Dockerode,
-  live: LiveService[],
+  live: SwarmService[],
   next: Array<Record<string, unknown>>,
 ): Promise<ProxyMark[]> {
   const before = new Map(live.map((s) => [s.Spec.Name, s.Spec.Labels]));
@@ -186,7 +177,7 @@ export async function reroutedProxies(
   }
   const out: ProxyMark[] = [];
   for (const cluster of clusters) {
-    const proxy = await findProxy(docker, proxyServiceName(cluster));
+    const proxy = await findByName(docker, "service", proxyServiceName(cluster));
     if (proxy) out.push({ proxy: proxy.Spec.Name, version: proxy.Version.Index });
   }
   return out;
@@ -203,30 +194,27 @@ export async function awaitRerouted(
   await awaitProxiesRolled(docker, stack, marks, "to take the changed routes", timeoutMs, pollMs);
 }
 
-/** Polls `pending` until it is empty; says what it waits for when that changes; warns at the bound. */
-async function waitFor(
+/** Waits until `pending` finds nothing Interlock has left to do; warns at the bound. */
+async function waitForInterlock(
   stack: string,
   timeoutMs: number,
   pollMs: number,
   pending: () => Promise<string[]>,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pause = pollPauses(pollMs);
-  let said = "";
-  for (;;) {
-    const now = (await pending()).join(", ");
-    if (!now) return;
-    if (Date.now() > deadline) {
-      await engineWarn(
-        `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now}); ` +
-          `see docker service logs of the cluster's ucp-interlock-extension service`,
-      );
-      return;
-    }
-    if (now !== said) console.error(`stack ${stack}: waiting for Interlock: ${now}`);
-    said = now;
-    await sleep(pause());
-  }
+  await pollUntil(
+    {
+      timeoutMs,
+      pollMs,
+      pending: (now) => now.join(", "),
+      describe: (now) => console.error(`stack ${stack}: waiting for Interlock: ${now}`),
+      onTimeout: (now) =>
+        engineWarn(
+          `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now.join(", ")}); ` +
+            `see docker service logs of the cluster's ucp-interlock-extension service`,
+        ),
+    },
+    pending,
+  );
 }
 
 /** Waits until Interlock routes the stack's services; warns (once) if it does not in time. */
@@ -237,5 +225,6 @@ export async function awaitRouting(
   pollMs = 1000,
 ): Promise<void> {
   const routes = await routesOf(docker, await stackServices(docker, stack));
-  if (routes.length) await waitFor(stack, timeoutMs, pollMs, () => unrouted(docker, routes));
+  if (routes.length)
+    await waitForInterlock(stack, timeoutMs, pollMs, () => unrouted(docker, routes));
 }

@@ -1,33 +1,16 @@
 /**
- * The Swarm objects of one application stack, through the Engine API: its services (labelled
+ * The Swarm objects of one application stack: its services (labelled
  * `com.docker.stack.namespace=<stack>`, as `docker stack deploy` labels them), their tasks, and
- * the networks, secrets and configs it creates. One place knows how each is found, created,
- * updated under Swarm's version index and removed; AppStack reads as what it does.
+ * the networks, secrets and configs it creates. One place knows how the stack's objects are
+ * found, deployed and removed; AppStack reads as what it does.
  */
 import type Dockerode from "dockerode";
-import { engineMessage, isNotFound, isOutOfSequence } from "../docker/errors";
-import { bodyOnly, VERSION_RETRIES } from "../docker/swarm";
+import { engineMessage } from "../docker/errors";
+import { createObject, idOf, listObjects, removeObject, updateService } from "../docker/objects";
+import type { SwarmService, SwarmTask } from "../docker/types";
+import { withVersionRetry } from "../docker/versionRetry";
 import { deepEqual } from "../util/canonical";
 import { STACK_NAMESPACE } from "./compose";
-
-/** A stack service as the Engine API lists it, narrowed to what AppStack reads. */
-export interface LiveService {
-  ID: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Labels?: Record<string, string>;
-    Mode?: { Replicated?: { Replicas?: number } };
-    TaskTemplate: { ContainerSpec: { Image: string }; [k: string]: unknown };
-  };
-  UpdateStatus?: { State?: string; StartedAt?: string; Message?: string };
-}
-
-/** A task, narrowed to what convergence and failure reports read. */
-export interface LiveTask {
-  Spec?: unknown;
-  Status?: { State?: string; Err?: string; Timestamp?: string };
-}
 
 /** The label every object of the stack carries. */
 export function namespaceLabels(stack: string): Record<string, string> {
@@ -37,10 +20,8 @@ export function namespaceLabels(stack: string): Record<string, string> {
 const namespaceFilter = (stack: string) => ({ label: [`${STACK_NAMESPACE}=${stack}`] });
 
 /** The stack's services. */
-export async function stackServices(docker: Dockerode, stack: string): Promise<LiveService[]> {
-  return (await docker.listServices({
-    filters: namespaceFilter(stack),
-  })) as unknown as LiveService[];
+export async function stackServices(docker: Dockerode, stack: string): Promise<SwarmService[]> {
+  return listObjects(docker, "service", namespaceFilter(stack));
 }
 
 /** A service's tasks; with `running`, only those Swarm wants running. */
@@ -48,10 +29,10 @@ export async function serviceTasks(
   docker: Dockerode,
   serviceId: string,
   running = false,
-): Promise<LiveTask[]> {
+): Promise<SwarmTask[]> {
   const filters: Record<string, string[]> = { service: [serviceId] };
   if (running) filters["desired-state"] = ["running"];
-  return (await docker.listTasks({ filters })) as LiveTask[];
+  return listObjects(docker, "task", filters);
 }
 
 /**
@@ -85,7 +66,7 @@ function fingerprint(spec: unknown): unknown {
 }
 
 /** How many of a service's tasks run its current spec (not a spec it is replacing). */
-export async function currentTasks(docker: Dockerode, svc: LiveService): Promise<number> {
+export async function currentTasks(docker: Dockerode, svc: SwarmService): Promise<number> {
   const want = fingerprint(svc.Spec.TaskTemplate);
   return (await serviceTasks(docker, svc.ID, true)).filter(
     (t) => t.Status?.State === "running" && deepEqual(fingerprint(t.Spec), want),
@@ -99,86 +80,19 @@ export async function upsertService(
   spec: Record<string, unknown>,
 ): Promise<void> {
   const name = spec.Name as string;
-  for (let attempt = 0; ; attempt++) {
-    const current = (await stackServices(docker, stack)).find((s) => s.Spec.Name === name);
-    try {
-      if (!current) await docker.createService(spec);
-      else
-        await docker
-          .getService(current.ID)
-          .update({ _query: { version: current.Version.Index }, _body: spec });
-      return;
-    } catch (err) {
-      if (isOutOfSequence(err) && attempt < VERSION_RETRIES) continue;
-      throw new Error(`stack ${stack}: deploying ${name} failed: ${engineMessage(err)}`, {
-        cause: err,
-      });
-    }
-  }
-}
-
-/** Removes a service; one already gone counts as removed. */
-export async function removeService(docker: Dockerode, id: string): Promise<void> {
-  try {
-    await docker.getService(id).remove();
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
-type Kind = "network" | "secret" | "config";
-
-/** The ID of the object of that kind with exactly that name (filters match by prefix). */
-export async function findByName(
-  docker: Dockerode,
-  kind: Kind,
-  name: string,
-): Promise<string | undefined> {
-  const filters = { name: [name] };
-  if (kind === "network") {
-    const nets = (await docker.listNetworks({ filters })) as Array<{ Id: string; Name: string }>;
-    return nets.find((n) => n.Name === name)?.Id;
-  }
-  const list = (
-    kind === "secret"
-      ? await docker.listSecrets({ filters })
-      : await docker.listConfigs({ filters })
-  ) as Array<{
-    ID: string;
-    Spec: { Name: string };
-  }>;
-  return list.find((o) => o.Spec.Name === name)?.ID;
-}
-
-/** The network's ID, created with `spec` when it does not exist yet. */
-export async function ensureNetwork(
-  docker: Dockerode,
-  name: string,
-  spec: Record<string, unknown>,
-): Promise<string> {
-  const existing = await findByName(docker, "network", name);
-  if (existing) return existing;
-  const created = (await docker.createNetwork(
-    bodyOnly({ Name: name, CheckDuplicate: true, ...spec }),
-  )) as unknown as { id: string };
-  return created.id;
-}
-
-/** The secret's or config's ID, created with `data` when it does not exist yet (both are immutable). */
-export async function ensureData(
-  docker: Dockerode,
-  kind: "secret" | "config",
-  name: string,
-  labels: Record<string, string>,
-  data: string,
-): Promise<string> {
-  const existing = await findByName(docker, kind, name);
-  if (existing) return existing;
-  const spec = bodyOnly({ Name: name, Labels: labels, Data: Buffer.from(data).toString("base64") });
-  const created = (kind === "secret"
-    ? await docker.createSecret(spec)
-    : await docker.createConfig(spec)) as unknown as { id: string };
-  return created.id;
+  await withVersionRetry(
+    async () => (await stackServices(docker, stack)).find((s) => s.Spec.Name === name),
+    async (current) => {
+      if (!current) await createObject(docker, "service", spec);
+      else await updateService(docker, current, spec);
+    },
+    {
+      failed: (err) =>
+        new Error(`stack ${stack}: deploying ${name} failed: ${engineMessage(err)}`, {
+          cause: err,
+        }),
+    },
+  );
 }
 
 /** Removes the stack's configs other than `keep` (replaced content, no longer referenced). */
@@ -187,14 +101,8 @@ export async function removeConfigsExcept(
   stack: string,
   keep: Set<string>,
 ): Promise<void> {
-  for (const cfg of (await docker.listConfigs({ filters: namespaceFilter(stack) })) as Array<{
-    ID: string;
-  }>) {
-    if (!keep.has(cfg.ID))
-      await docker
-        .getConfig(cfg.ID)
-        .remove()
-        .catch(() => undefined);
+  for (const cfg of await listObjects(docker, "config", namespaceFilter(stack))) {
+    if (!keep.has(cfg.ID)) await removeObject(docker, "config", cfg.ID).catch(() => undefined);
   }
 }
 
@@ -205,23 +113,9 @@ export async function removeConfigsExcept(
 export async function removeStackData(docker: Dockerode, stack: string): Promise<number> {
   const filters = namespaceFilter(stack);
   let left = 0;
-  for (const net of (await docker.listNetworks({ filters })) as Array<{ Id: string }>) {
-    await docker
-      .getNetwork(net.Id)
-      .remove()
-      .catch(() => left++);
-  }
-  for (const sec of (await docker.listSecrets({ filters })) as Array<{ ID: string }>) {
-    await docker
-      .getSecret(sec.ID)
-      .remove()
-      .catch(() => left++);
-  }
-  for (const cfg of (await docker.listConfigs({ filters })) as Array<{ ID: string }>) {
-    await docker
-      .getConfig(cfg.ID)
-      .remove()
-      .catch(() => left++);
+  for (const kind of ["network", "secret", "config"] as const) {
+    for (const object of await listObjects(docker, kind, filters))
+      await removeObject(docker, kind, idOf(object)).catch(() => left++);
   }
   return left;
 }

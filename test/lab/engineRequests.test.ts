@@ -10,7 +10,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { connect } from "../../provider/docker/connection";
-import { ensureData } from "../../provider/swarm/stackObjects";
+import { ensureData } from "../../provider/docker/objects";
 import { LAB, labDocker } from "../support/lab";
 
 const NAME = "lab-test-engine-requests";
