@@ -1,21 +1,19 @@
 /**
  * npm run review -- [--stack NAME] [--record FILE] [--from FILE]
  *
- * A preview as Markdown for a pull-request comment. --record also writes the engine events
- * (secrets masked) as JSON; --from renders such a recording without running the engine.
+ * A preview as Markdown for a pull-request comment, with the applications routed through
+ * each changed service cluster as read from the cluster. --record also writes the engine
+ * events (secrets masked) and those applications as JSON; --from renders such a recording
+ * without running the engine or reaching the cluster.
  */
 import * as fs from "fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { renderReview } from "./lib/markdown";
-import { recordable, stepsOf } from "./lib/steps";
+import { Recording, renderRecording } from "./lib/recording";
+import { readRouted } from "./lib/routed";
+import { recordable } from "./lib/steps";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { parseCommandLine, USAGE_EXIT, UsageError } from "./lib/args";
 import { openStack, LAB_STACK, NoSuchStackError } from "./lib/workspace";
-
-export interface Recording {
-  stack: string;
-  events: EngineEvent[];
-}
 
 const USAGE = "npm run review -- [--stack NAME] [--record FILE] [--from FILE]";
 
@@ -42,11 +40,12 @@ async function main(argv: string[]): Promise<number> {
       onEvent: (e) => events.push(e),
       onOutput: (s) => process.stderr.write(s),
     });
-    recording = { stack: stackName, events: recordable(events) };
+    // A cluster that cannot be read is a line of the comment, never a failed review.
+    recording = { stack: stackName, events: recordable(events), routed: await readRouted(stack) };
   }
   const record = arg("record");
   if (record) fs.writeFileSync(record, JSON.stringify(recording, null, 1) + "\n");
-  process.stdout.write(renderReview(recording.stack, stepsOf(recording.events)));
+  process.stdout.write(renderRecording(recording));
   return 0;
 }
 

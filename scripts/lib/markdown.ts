@@ -1,12 +1,16 @@
 /**
  * A preview as Markdown for a pull-request comment: per resource what is created, updated,
  * replaced or deleted, each property before → after, and for the Interlock config the
- * unified diff of the TOML sections that would be written. Secrets read `[secret]`.
+ * unified diff of the TOML sections that would be written, after an Impact summary of what
+ * the changes do to each service cluster's traffic. Secrets read `[secret]`.
  */
 import { createTwoFilesPatch } from "diff";
 import { stringifyCoreConfig } from "../../provider/interlock/toml";
 import { ExtensionSection } from "../../provider/interlock/schema";
-import { propertyChanges, Step } from "./steps";
+import { Block, fitComment } from "./commentLimit";
+import { impactBlocks, impactOf } from "./impact";
+import type { RoutedRead } from "./routed";
+import { PropertyChange, propertyChanges, Step } from "./steps";
 
 const VERB: Record<string, string> = {
   create: "create",
@@ -39,7 +43,8 @@ function shortType(type: string): string {
   return type.replace(/^pulumi-nodejs:dynamic\//, "");
 }
 
-function tomlDiff(step: Step): string | undefined {
+/** The unified diff of the owned sections' TOML, as a block the comment limit may shorten. */
+function tomlDiff(step: Step): Block | undefined {
   if (!/InterlockConfig$/.test(step.type)) return undefined;
   const config = (props?: Record<string, unknown>) => ({
     Extensions: (props?.sections ?? {}) as Record<string, ExtensionSection>,
@@ -55,19 +60,44 @@ function tomlDiff(step: Step): string | undefined {
     .slice(1)
     .map((l) => l.replace(/\t$/, ""))
     .join("\n");
-  return [
-    "<details open><summary>Interlock config TOML (owned sections)</summary>",
-    "",
-    "```diff",
-    patch.trimEnd(),
-    "```",
-    "",
-    "</details>",
-  ].join("\n");
+  return {
+    head: [
+      "",
+      "<details open><summary>Interlock config TOML (owned sections)</summary>",
+      "",
+      "```diff",
+    ],
+    body: patch.trimEnd().split("\n"),
+    tail: ["```", "", "</details>"],
+    rank: 1,
+    label: "the TOML diff",
+    cutNote: (n, all) =>
+      all
+        ? ["", `_The Interlock config TOML diff (${n} lines) is not shown._`]
+        : [`… ${n} more ${n === 1 ? "line" : "lines"} of the diff not shown`],
+  };
 }
 
-/** Markdown for one stack's preview; `steps` from stepsOf(events). */
-export function renderReview(stack: string, steps: Step[]): string {
+/** A resource's property table, as a block the comment limit may shorten. */
+function propertyTable(changes: PropertyChange[]): Block | undefined {
+  if (!changes.length) return undefined;
+  return {
+    head: ["", "| property | before | after |", "|---|---|---|"],
+    body: changes.map((c) => `| \`${c.path}\` | ${show(c.before)} | ${show(c.after)} |`),
+    rank: 2,
+    label: "the property tables",
+    cutNote: (n, all) => {
+      const what = `changed ${n === 1 ? "property" : "properties"} not shown`;
+      return ["", all ? `_${n} ${what}._` : `_… ${n} more ${what}._`];
+    },
+  };
+}
+
+/**
+ * Markdown for one stack's preview; `steps` from stepsOf(events), `routed` as read from the
+ * cluster (undefined: not recorded). At most one GitHub comment long (commentLimit.ts).
+ */
+export function renderReview(stack: string, steps: Step[], routed?: RoutedRead): string {
   // A replacement shows up as create-replacement + delete-replaced: report it once.
   const seen = new Set<string>();
   const merged = steps.filter((s) => {
@@ -93,11 +123,16 @@ export function renderReview(stack: string, steps: Step[]): string {
         `| ${SIGN[VERB[s.op] ?? s.op] ?? s.op} ${VERB[s.op] ?? s.op} | \`${s.name}\` | \`${shortType(s.type)}\` |`,
     ),
   );
+  const blocks: Block[] = [
+    { head: lines },
+    { notice: true },
+    ...impactBlocks(impactOf(merged.map((s) => ({ ...s, op: VERB[s.op] ?? s.op }))), routed),
+  ];
   for (const s of merged) {
     const verb = VERB[s.op] ?? s.op;
-    lines.push("", `#### ${SIGN[verb] ?? ""} ${verb} \`${s.name}\` (\`${shortType(s.type)}\`)`);
+    const head = ["", `#### ${SIGN[verb] ?? ""} ${verb} \`${s.name}\` (\`${shortType(s.type)}\`)`];
     if (verb === "replace") {
-      lines.push(
+      head.push(
         "",
         s.replaces.length
           ? `Replaced because ${s.replaces.map((r) => `\`${r}\``).join(", ")} cannot change in place.`
@@ -105,12 +140,13 @@ export function renderReview(stack: string, steps: Step[]): string {
       );
       if (/^aws:lb\/loadBalancer:LoadBalancer$/.test(s.type)) {
         const was = s.before?.dnsName;
-        lines.push(
+        head.push(
           "",
           `**The load balancer's DNS name changes**${typeof was === "string" ? ` (now \`${was}\`)` : ""}: clients and CNAMEs outside this stack must follow; Route 53 aliases in this stack follow by themselves.`,
         );
       }
     }
+    blocks.push({ head });
     // The template copy only supports later renders; reviewers read the sections.
     const changes = propertyChanges(s).filter((c) => !c.path.startsWith("templateSection"));
     // A changed secret looks the same masked before and after; the engine still names it.
@@ -123,13 +159,7 @@ export function renderReview(stack: string, steps: Step[]): string {
         });
       }
     }
-    if (changes.length) {
-      lines.push("", "| property | before | after |", "|---|---|---|");
-      for (const c of changes)
-        lines.push(`| \`${c.path}\` | ${show(c.before)} | ${show(c.after)} |`);
-    }
-    const toml = tomlDiff(s);
-    if (toml) lines.push("", toml);
+    for (const block of [propertyTable(changes), tomlDiff(s)]) if (block) blocks.push(block);
   }
-  return lines.join("\n") + "\n";
+  return fitComment(blocks);
 }

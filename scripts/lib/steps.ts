@@ -64,9 +64,11 @@ export function stepsOf(events: EngineEvent[], which: "inputs" | "outputs" = "in
     const m = which === "outputs" ? e.resOutputsEvent?.metadata : e.resourcePreEvent?.metadata;
     // The stack and the default providers (which carry the stack config) say nothing new.
     // A refresh can call a step "same" whose read values still differ (an output only).
+    // Of a refreshed preview (`refresh: always`), what the refresh read shows in the steps
+    // that follow it: a refresh step itself changes nothing the program declares.
     if (
       !m ||
-      (m.op === "same" && which === "inputs") ||
+      ((m.op === "same" || m.op === "refresh") && which === "inputs") ||
       m.type === "pulumi:pulumi:Stack" ||
       m.type.startsWith("pulumi:providers:")
     )
