@@ -12,7 +12,7 @@ import {
   DockerConnection,
   forgetConnection,
 } from "../../provider/docker/connection";
-import { isUnreachable } from "../../provider/docker/errors";
+import { whyNoAnswer, whyNotChecked } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/config";
@@ -75,28 +75,6 @@ function driftOfSteps(stack: string, steps: Step[]): DriftReport {
   return { stack, status: resources.length ? "drift" : "clean", resources };
 }
 
-/** Says why a check could not run: the cluster or the credentials, in one line. */
-export function whyNotChecked(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim());
-  const named = lines.find((l) => /credentials (expired|rejected):/.test(l));
-  if (named) return named.slice(named.search(/credentials (expired|rejected):/));
-  const secrets = lines.find((l) => /secrets manager|incorrect passphrase/i.test(l));
-  if (secrets)
-    return (
-      `stack secrets unreadable: ${secrets.replace(/^error:\s*/, "")}; the stack file's encryptionsalt belongs to another ` +
-      `passphrase than PULUMI_CONFIG_PASSPHRASE (a file copied from another stack keeps that stack's salt): ` +
-      `remove the encryptionsalt line and set the secret values again with pulumi config set --secret`
-    );
-  const reach = lines.find((l) => /cannot reach the Docker Engine API/.test(l));
-  if (reach) return `cluster unreachable: ${reach.slice(reach.indexOf("cannot reach"))}`;
-  const creds = lines.find((l) => /x509|certificate|tls:|unauthorized|401|403|forbidden/i.test(l));
-  if (creds) return `credentials rejected: ${creds.replace(/^error:\s*/, "")}`;
-  const error = lines.find(
-    (l) => /^error:/.test(l) && !/update failed|preview failed|refresh failed/.test(l),
-  );
-  return `could not check: ${error ?? lines.filter(Boolean).pop() ?? "unknown error"}`;
-}
-
 /**
  * The cluster must answer before anything is compared: a stack whose state holds nothing
  * (or nothing a refresh would read) must not come out "clean" just because nothing was asked.
@@ -114,12 +92,7 @@ async function clusterAnswers(
     await connect(connection).ping();
     return undefined;
   } catch (err) {
-    const message = unreachableMessage(err, connection);
-    if (/^credentials (expired|rejected):/.test(message)) return message;
-    if (isUnreachable(err)) return `cluster unreachable: ${message}`;
-    return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message)
-      ? `credentials rejected: ${message}`
-      : `could not check: ${message}`;
+    return whyNoAnswer(err, unreachableMessage(err, connection));
   }
 }
 
