@@ -16,6 +16,12 @@ import { whyNoAnswer, whyNotChecked } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/config";
+import { INTERLOCK_CONFIG_DERIVED_OUTPUTS } from "../../provider/interlock/derivedOutputs";
+import {
+  APP_STACK_DERIVED_OUTPUTS,
+  NODE_LABELS_DERIVED_OUTPUTS,
+  OVERLAY_NETWORK_DERIVED_OUTPUTS,
+} from "../../provider/swarm/derivedOutputs";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { readStackFile } from "./stackConfig";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
@@ -41,12 +47,13 @@ export interface DriftReport {
 
 export const EXIT = { clean: 0, drift: 1, error: 2 } as const;
 
-/**
- * Outputs the providers compute from live state that are not drift by themselves. The mounted
- * config's name changes whenever any stack on the cluster rolls out (one stack per
- * environment): a hand edit or swap of this stack's sections shows as `sections.*` instead.
- */
-const DERIVED = /^(configName|configVersion|clusters|networkId|nodeId|hostname)(\.|$)/;
+/** Top-level outputs that are not drift by themselves, as each provider says. */
+const DERIVED = new Set<string>([
+  ...INTERLOCK_CONFIG_DERIVED_OUTPUTS,
+  ...NODE_LABELS_DERIVED_OUTPUTS,
+  ...OVERLAY_NETWORK_DERIVED_OUTPUTS,
+  ...APP_STACK_DERIVED_OUTPUTS,
+]);
 
 export function driftOf(stack: string, events: EngineEvent[]): DriftReport {
   return driftOfSteps(stack, stepsOf(events, "outputs"));
@@ -59,9 +66,7 @@ function driftOfSteps(stack: string, steps: Step[]): DriftReport {
     const gone = step.op === "delete" || (step.before !== undefined && step.after === undefined);
     const properties = gone
       ? []
-      : propertyChanges(step).filter(
-          (p) => !DERIVED.test(p.path) || p.path.startsWith("networkId"),
-        );
+      : propertyChanges(step).filter((p) => !DERIVED.has(p.path.split(".")[0]));
     if (gone || properties.length) {
       resources.push({
         type: step.type.replace(/^pulumi-nodejs:dynamic\//, ""),
