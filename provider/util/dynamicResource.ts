@@ -4,7 +4,7 @@
  * `pulumi.dynamic.Resource` serializes its provider's closure on every program run, and Pulumi
  * parses each function of it with the TypeScript compiler: with loading the compiler, about
  * 0.4 s of every preview and, twice, of every up. The provider code is the same on every run
- * of one build, so `scripts/build.js` serializes each provider exported by the modules in
+ * of one build, so `build/build.js` serializes each provider exported by the modules in
  * PROVIDER_MODULES once, with the same `runtime.serializeFunction` call, into
  * `.build/closures/`. A resource whose provider object is an export of a built module sends
  * that text; any other (the program running from sources through ts-node, a test) serializes

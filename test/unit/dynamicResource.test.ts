@@ -1,5 +1,5 @@
 /**
- * The build serializes each dynamic provider once (scripts/build.js); a resource of the built
+ * The build serializes each dynamic provider once (build/build.js); a resource of the built
  * program sends that text as its `__provider` (provider/util/dynamicResource.ts). The engine
  * runs whatever text it receives, so the text must be exactly what Pulumi serializes from the
  * provider the resource was given.

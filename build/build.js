@@ -1,10 +1,10 @@
 /**
  * Compiles provider/, stacks/ and scripts/ into .build/ (JavaScript with source maps), saves
  * the serialized closure of every dynamic provider (provider/util/dynamicResource.ts), and
- * stamps the build with the hash of the sources compiled; see scripts/prebuilt.js. Type
+ * stamps the build with the hash of the sources compiled; see build/prebuilt.js. Type
  * checking is the test command's `tsc --noEmit`, so this only transpiles.
  *
- *   node scripts/build.js [--if-stale]
+ *   node build/build.js [--if-stale]
  */
 "use strict";
 const { execFileSync } = require("child_process");
