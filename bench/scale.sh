@@ -52,7 +52,7 @@ for n in "${sizes[@]}"; do
   up_calls=$(counted 1)
   preview=$(for _ in 1 2 3; do secs pulumi preview --stack bench --expect-no-changes; done | median)
   preview_calls=$(counted 3)
-  drift=$(for _ in 1 2 3; do secs node scripts/prebuilt.js scripts/drift --stack bench; done | median)
+  drift=$(for _ in 1 2 3; do secs node build/prebuilt.js scripts/drift --stack bench; done | median)
   drift_calls=$(counted 3)
   pulumi destroy --stack bench --yes >/dev/null 2>&1
   stop_count_proxy

@@ -11,10 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createTwoFilesPatch } from "diff";
 import { connect } from "../provider/docker/connection";
-import { listNodes } from "../provider/docker/swarm";
-import { listCoreConfigs, readLiveConfig, toNodeView } from "../provider/interlock/live";
-import { ownersOf } from "../provider/interlock/owners";
-import { readSavedTemplate } from "../provider/interlock/templateStore";
+import { PlanContext, readPlanContext } from "../provider/interlock/planContext";
 import { planConfig } from "../provider/interlock/plan";
 import { pickSections } from "../provider/interlock/render";
 import { parseCoreConfig, stringifyCoreConfig } from "../provider/interlock/toml";
@@ -34,17 +31,11 @@ async function main(argv: string[]): Promise<number> {
   const host = dockerHost ?? process.env.DOCKER_HOST;
   const envNames = topology.environments.map((e) => e.name);
 
-  let live;
-  let nodes;
-  let owners = {};
-  let saved;
+  let context: PlanContext | undefined;
   if (!values.offline) {
     try {
       const docker = connect(host ? { host } : undefined);
-      live = await readLiveConfig(docker);
-      nodes = (await listNodes(docker)).map(toNodeView);
-      owners = ownersOf(live, await listCoreConfigs(docker));
-      saved = await readSavedTemplate(docker, topology.interlock.template);
+      context = await readPlanContext(docker, topology.interlock.template);
     } catch (err) {
       // A render over UCP's default config is not what `up` would write on this cluster:
       // only when asked for.
@@ -55,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const live = context?.live;
   const base =
     live?.config ??
     parseCoreConfig(
@@ -64,14 +56,14 @@ async function main(argv: string[]): Promise<number> {
   const plan = planConfig({
     live: base,
     stack,
-    owners,
+    owners: context?.owners ?? {},
     environments: topology.environments,
     settings: topology.interlock,
     previousSections: pickSections(base, envNames),
-    savedTemplate: saved,
+    savedTemplate: context?.savedTemplate,
     liveName: live?.ref.ConfigName,
-    nodes,
-    coreImage: live?.service.Spec.TaskTemplate.ContainerSpec.Image as string | undefined,
+    nodes: context?.nodes,
+    coreImage: context?.coreImage,
   });
   const toml = live
     ? stringifyCoreConfig(plan.merged, live.text, live.config)

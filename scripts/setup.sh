@@ -29,8 +29,8 @@ if [[ ! -d node_modules/@pulumi/pulumi || package-lock.json -nt node_modules/.pa
   npm ci --no-audit --no-fund >&2
 fi
 
-# The program and scripts as JavaScript (scripts/prebuilt.js); skipped when the sources are unchanged.
-node scripts/build.js --if-stale
+# The program and scripts as JavaScript (build/prebuilt.js); skipped when the sources are unchanged.
+node build/build.js --if-stale
 bash scripts/engine.sh >/dev/null
 bash scripts/moto.sh >/dev/null
 if [[ "${1:-}" == --without-lab ]]; then

@@ -1,4 +1,4 @@
 // Pulumi.yaml's main: the program from the ahead-of-time build while it is current, from its
-// TypeScript through ts-node after an edit (scripts/prebuilt.js).
+// TypeScript through ts-node after an edit (build/prebuilt.js).
 "use strict";
-module.exports = require(require("../scripts/prebuilt").resolve("stacks/index"));
+module.exports = require(require("../build/prebuilt").resolve("stacks/index"));

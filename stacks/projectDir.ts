@@ -3,7 +3,7 @@ import * as path from "path";
 
 /**
  * The directory holding Pulumi.yaml, found upward from `from`: the same answer whether this
- * code runs from its source or from the ahead-of-time build in .build/ (scripts/prebuilt.js).
+ * code runs from its source or from the ahead-of-time build in .build/ (build/prebuilt.js).
  */
 export function projectDir(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {

@@ -32,7 +32,8 @@ import { deepEqual, jsonSafe } from "../util/canonical";
 import { engineInfo, engineWarn } from "../util/engineLog";
 import type { EnvironmentSpec } from "../config/environments";
 import type { InterlockSettings } from "../config/interlock";
-import { listCoreConfigs, readLiveConfig, toNodeView, LiveConfig } from "./live";
+import { listCoreConfigs, readLiveConfig, LiveConfig } from "./live";
+import { PlanContext, readPlanContext } from "./planContext";
 import { ownersOf, withOwner } from "./owners";
 import { nodeClaimProblems } from "./nodeClaims";
 import { extensionsOf, sectionOf } from "./fold";
@@ -259,31 +260,23 @@ export function makeInterlockConfigProvider(
         await warn(p.message);
       }
       const docker = connect(news.connection);
-      let live: LiveConfig;
-      let nodes;
-      let owners: Owners;
-      let recorded: Owners;
-      let saved;
+      let context: PlanContext;
       let reset: Reset | undefined;
       try {
-        live = await readLiveConfig(docker);
-        const configs = await listCoreConfigs(docker);
-        owners = ownersOf(live, configs);
-        reset = await detectReset(docker, live, configs, news.settings.template);
-        if (reset) {
-          owners = reset.owners;
-          live = { ...live, config: restoredConfig(live.config, reset) };
-        }
-        recorded = owners;
-        owners = releasedOwners(owners, news.settings.release);
-        nodes = (await swarm.listNodes(docker, news.connection)).map(toNodeView);
-        saved = await readSavedTemplate(docker, news.settings.template);
+        context = await readPlanContext(docker, news.settings.template, news.connection);
+        reset = await detectReset(docker, context.live, context.configs, news.settings.template);
       } catch (err) {
         const reason = isUnreachable(err)
           ? swarm.unreachableMessage(err, news.connection)
           : (err as Error).message;
         return { inputs: news, failures: [{ property: "", reason }] };
       }
+      const { nodes, savedTemplate, coreImage } = context;
+      const live = reset
+        ? { ...context.live, config: restoredConfig(context.live.config, reset) }
+        : context.live;
+      const recorded = reset ? reset.owners : context.owners;
+      const owners = releasedOwners(recorded, news.settings.release);
       const plan = planConfig({
         live: live.config,
         stack: news.stack,
@@ -293,10 +286,10 @@ export function makeInterlockConfigProvider(
         previousSections: olds?.sections,
         previousTemplate: olds?.templateSection,
         previousBases: olds?.adoptedBases,
-        savedTemplate: saved,
+        savedTemplate,
         liveName: live.ref.ConfigName,
         nodes,
-        coreImage: live.service.Spec.TaskTemplate.ContainerSpec.Image as string | undefined,
+        coreImage,
       });
       const problems = [
         ...releaseProblems(recorded, news.stack, news.settings.release, live.ref.ConfigName),

@@ -4,11 +4,12 @@
  * `pulumi.dynamic.Resource` serializes its provider's closure on every program run, and Pulumi
  * parses each function of it with the TypeScript compiler: with loading the compiler, about
  * 0.4 s of every preview and, twice, of every up. The provider code is the same on every run
- * of one build, so `scripts/build.js` serializes each provider exported by the modules in
- * PROVIDER_MODULES once, with the same `runtime.serializeFunction` call, into
- * `.build/closures/`. A resource whose provider object is an export of a built module sends
- * that text; any other (the program running from sources through ts-node, a test) serializes
- * as `pulumi.dynamic.Resource` does. The engine receives the same `__provider` either way.
+ * of one build, so `build/build.js` serializes, once and with the same
+ * `runtime.serializeFunction` call, each provider exported by a module that defines a subclass
+ * of this class, into `.build/closures/` with a manifest of them. A resource of the built
+ * program whose provider object is one of those exports sends that text; any other (the program
+ * running from sources through ts-node, a test) serializes as `pulumi.dynamic.Resource` does.
+ * The engine receives the same `__provider` either way.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,14 +18,6 @@ import type * as pulumi from "@pulumi/pulumi";
 // compiler, which only a resource without a saved closure needs.
 import { CustomResource } from "@pulumi/pulumi/resource";
 import { output, secret } from "@pulumi/pulumi/output";
-
-/** Modules whose exported providers the build serializes (paths under the repository). */
-export const PROVIDER_MODULES = [
-  "provider/interlock/interlockConfig",
-  "provider/swarm/appStack",
-  "provider/swarm/nodeLabels",
-  "provider/swarm/overlayNetwork",
-];
 
 /** Where the build keeps the serialized provider exported as `name` by `module`. */
 export function closureFile(buildDir: string, module: string, name: string): string {
@@ -40,15 +33,35 @@ export function isDynamicProvider(value: unknown): value is pulumi.dynamic.Resou
   );
 }
 
+/** The build's manifest: each module defining a resource, and its providers with a saved closure. */
+export function manifestFile(buildDir: string): string {
+  return path.join(buildDir, "closures", "index.json");
+}
+
+/** What the build in `buildDir` saved, by module; nothing when it saved no manifest. */
+export function savedProviders(buildDir: string): Record<string, string[]> {
+  try {
+    return JSON.parse(fs.readFileSync(manifestFile(buildDir), "utf8")) as Record<string, string[]>;
+  } catch {
+    return {};
+  }
+}
+
+/** The build this module runs from (`.build/provider/util/`); none when run from its source. */
+const BUILD_ROOT = __filename.endsWith(".js") ? path.resolve(__dirname, "../..") : undefined;
+let saved: Record<string, string[]> | undefined;
+
 /** The build's serialization of `provider`, found by the built module that exports it. */
 function savedClosure(provider: pulumi.dynamic.ResourceProvider): string | undefined {
-  for (const mod of Object.values(require.cache)) {
-    const m = mod && /^(.*[\\/]\.build)[\\/](.+)\.js$/.exec(mod.filename);
-    if (!m || !mod!.exports || typeof mod!.exports !== "object") continue;
-    const name = Object.keys(mod!.exports).find((k) => mod!.exports[k] === provider);
+  if (!BUILD_ROOT) return undefined;
+  saved ??= savedProviders(BUILD_ROOT);
+  for (const [module, names] of Object.entries(saved)) {
+    // Only a module already loaded can have handed over `provider`: none is loaded to look.
+    const exports = require.cache[path.join(BUILD_ROOT, `${module}.js`)]?.exports;
+    const name = names.find((n) => exports?.[n] === provider);
     if (name === undefined) continue;
     try {
-      return fs.readFileSync(closureFile(m[1], m[2].split(path.sep).join("/"), name), "utf8");
+      return fs.readFileSync(closureFile(BUILD_ROOT, module, name), "utf8");
     } catch {
       return undefined;
     }

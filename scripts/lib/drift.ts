@@ -12,10 +12,16 @@ import {
   DockerConnection,
   forgetConnection,
 } from "../../provider/docker/connection";
-import { isUnreachable } from "../../provider/docker/errors";
+import { whyNoAnswer, whyNotChecked } from "../../provider/docker/errors";
 import { unreachableMessage } from "../../provider/docker/swarm";
 import { bundleProblems } from "../../provider/docker/bundle";
 import { CONFIG_NAMESPACE } from "../../provider/config";
+import { INTERLOCK_CONFIG_DERIVED_OUTPUTS } from "../../provider/interlock/derivedOutputs";
+import {
+  APP_STACK_DERIVED_OUTPUTS,
+  NODE_LABELS_DERIVED_OUTPUTS,
+  OVERLAY_NETWORK_DERIVED_OUTPUTS,
+} from "../../provider/swarm/derivedOutputs";
 import { NoSuchStackError, notInBackend, openStack, stackFileOf } from "./workspace";
 import { readStackFile } from "./stackConfig";
 import { PropertyChange, propertyChanges, Step, stepsOf } from "./steps";
@@ -41,12 +47,13 @@ export interface DriftReport {
 
 export const EXIT = { clean: 0, drift: 1, error: 2 } as const;
 
-/**
- * Outputs the providers compute from live state that are not drift by themselves. The mounted
- * config's name changes whenever any stack on the cluster rolls out (one stack per
- * environment): a hand edit or swap of this stack's sections shows as `sections.*` instead.
- */
-const DERIVED = /^(configName|configVersion|clusters|networkId|nodeId|hostname)(\.|$)/;
+/** Top-level outputs that are not drift by themselves, as each provider says. */
+const DERIVED = new Set<string>([
+  ...INTERLOCK_CONFIG_DERIVED_OUTPUTS,
+  ...NODE_LABELS_DERIVED_OUTPUTS,
+  ...OVERLAY_NETWORK_DERIVED_OUTPUTS,
+  ...APP_STACK_DERIVED_OUTPUTS,
+]);
 
 export function driftOf(stack: string, events: EngineEvent[]): DriftReport {
   return driftOfSteps(stack, stepsOf(events, "outputs"));
@@ -59,9 +66,7 @@ function driftOfSteps(stack: string, steps: Step[]): DriftReport {
     const gone = step.op === "delete" || (step.before !== undefined && step.after === undefined);
     const properties = gone
       ? []
-      : propertyChanges(step).filter(
-          (p) => !DERIVED.test(p.path) || p.path.startsWith("networkId"),
-        );
+      : propertyChanges(step).filter((p) => !DERIVED.has(p.path.split(".")[0]));
     if (gone || properties.length) {
       resources.push({
         type: step.type.replace(/^pulumi-nodejs:dynamic\//, ""),
@@ -73,28 +78,6 @@ function driftOfSteps(stack: string, steps: Step[]): DriftReport {
     }
   }
   return { stack, status: resources.length ? "drift" : "clean", resources };
-}
-
-/** Says why a check could not run: the cluster or the credentials, in one line. */
-export function whyNotChecked(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim());
-  const named = lines.find((l) => /credentials (expired|rejected):/.test(l));
-  if (named) return named.slice(named.search(/credentials (expired|rejected):/));
-  const secrets = lines.find((l) => /secrets manager|incorrect passphrase/i.test(l));
-  if (secrets)
-    return (
-      `stack secrets unreadable: ${secrets.replace(/^error:\s*/, "")}; the stack file's encryptionsalt belongs to another ` +
-      `passphrase than PULUMI_CONFIG_PASSPHRASE (a file copied from another stack keeps that stack's salt): ` +
-      `remove the encryptionsalt line and set the secret values again with pulumi config set --secret`
-    );
-  const reach = lines.find((l) => /cannot reach the Docker Engine API/.test(l));
-  if (reach) return `cluster unreachable: ${reach.slice(reach.indexOf("cannot reach"))}`;
-  const creds = lines.find((l) => /x509|certificate|tls:|unauthorized|401|403|forbidden/i.test(l));
-  if (creds) return `credentials rejected: ${creds.replace(/^error:\s*/, "")}`;
-  const error = lines.find(
-    (l) => /^error:/.test(l) && !/update failed|preview failed|refresh failed/.test(l),
-  );
-  return `could not check: ${error ?? lines.filter(Boolean).pop() ?? "unknown error"}`;
 }
 
 /**
@@ -114,12 +97,7 @@ async function clusterAnswers(
     await connect(connection).ping();
     return undefined;
   } catch (err) {
-    const message = unreachableMessage(err, connection);
-    if (/^credentials (expired|rejected):/.test(message)) return message;
-    if (isUnreachable(err)) return `cluster unreachable: ${message}`;
-    return /x509|certificate|tls|EPROTO|401|403|unauthorized|forbidden/i.test(message)
-      ? `credentials rejected: ${message}`
-      : `could not check: ${message}`;
+    return whyNoAnswer(err, unreachableMessage(err, connection));
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { changedPaths } from "../../provider/util/canonical";
+import { CONTRACT_PROPERTIES } from "../../provider/util/contract";
 
 export interface Step {
   op: string;
@@ -18,7 +19,11 @@ export interface Step {
   replaces: string[];
 }
 
-/** Pulumi's marker for a secret value inside event payloads. */
+/**
+ * Pulumi's marker of a secret value, in event payloads as in exported state: the SDK's
+ * `runtime.specialSigKey`, copied because importing it loads the SDK's gRPC runtime (about
+ * 0.3 s of every drift check); test/unit/review.test.ts holds the copy to the SDK's value.
+ */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Replaces secret values (however the engine encodes them) with "[secret]". */
@@ -46,7 +51,7 @@ export function recordable(events: EngineEvent[]): EngineEvent[] {
     );
 }
 
-const HIDDEN = new Set(["__provider", "providerVersion", "connection"]);
+const HIDDEN = new Set<string>(CONTRACT_PROPERTIES);
 
 /** Properties as a person reviews them: no provider code, version or connection; secrets masked. */
 export function visible(props?: Record<string, unknown>): Record<string, unknown> | undefined {

@@ -27,11 +27,11 @@ function drifted(report: DriftReport): string[] {
 
 /** The drift CLI as a scheduled job runs it. */
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(
-    "node",
-    ["scripts/prebuilt.js", "scripts/drift", "--stack", "drift", ...args],
-    { cwd: REPO, encoding: "utf8", env: process.env },
-  );
+  const r = spawnSync("node", ["build/prebuilt.js", "scripts/drift", "--stack", "drift", ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: process.env,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

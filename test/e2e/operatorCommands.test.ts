@@ -30,7 +30,7 @@ const TEST_ONLY = withoutStackConnection("Pulumi.lab-test.yaml");
 
 /** An npm command as a user runs it, with `env` added to this process's environment. */
 function runWith(env: NodeJS.ProcessEnv, script: string, ...args: string[]) {
-  const r = spawnSync("node", ["scripts/prebuilt.js", `scripts/${script}`, ...args], {
+  const r = spawnSync("node", ["build/prebuilt.js", `scripts/${script}`, ...args], {
     cwd: REPO,
     encoding: "utf8",
     env: { ...process.env, ...env },

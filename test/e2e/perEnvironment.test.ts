@@ -152,7 +152,7 @@ describe("one stack per environment on the lab, through the real engine", functi
     );
     const child: ChildProcess = spawn(
       "node",
-      ["scripts/prebuilt.js", "scripts/stack", "up", "--stack", stackName("dev")],
+      ["build/prebuilt.js", "scripts/stack", "up", "--stack", stackName("dev")],
       {
         cwd: REPO,
         env: process.env,

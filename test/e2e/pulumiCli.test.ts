@@ -164,7 +164,7 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
       /~ .*NodeLabels test-ingress-ip-10-213-0-12\.us-west-2\.compute\.internal update/,
     );
     assert.match(r.out, /no changes were expected for preview but changes were proposed/);
-    const drift = spawnSync("node", ["scripts/prebuilt.js", "scripts/drift", "--stack", STACK], {
+    const drift = spawnSync("node", ["build/prebuilt.js", "scripts/drift", "--stack", STACK], {
       cwd: REPO,
       encoding: "utf8",
       env: { ...process.env, ...env },
@@ -196,7 +196,7 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
     const direct = cli("preview");
     const runner = spawnSync(
       "node",
-      ["scripts/prebuilt.js", "scripts/stack", "preview", "--stack", STACK],
+      ["build/prebuilt.js", "scripts/stack", "preview", "--stack", STACK],
       { cwd: REPO, encoding: "utf8", env: { ...process.env, ...env } },
     );
     assert.strictEqual(direct.code, 0, direct.out);

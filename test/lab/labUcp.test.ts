@@ -94,7 +94,7 @@ describe("the lab stands in for a UCP cluster", function () {
   });
 
   it("render prints the TOML a stack would write and its diff against the live config, changing nothing", () => {
-    const r = spawnSync("node", ["scripts/prebuilt.js", "scripts/render", "--stack", "lab"], {
+    const r = spawnSync("node", ["build/prebuilt.js", "scripts/render", "--stack", "lab"], {
       cwd: REPO,
       encoding: "utf8",
       env: { ...process.env, DOCKER_HOST: LAB.host },
@@ -118,7 +118,7 @@ describe("the lab stands in for a UCP cluster", function () {
   });
 
   it("render against a cluster it cannot reach exits 2 naming the connection and --offline", () => {
-    const r = spawnSync("node", ["scripts/prebuilt.js", "scripts/render", "--stack", "blog"], {
+    const r = spawnSync("node", ["build/prebuilt.js", "scripts/render", "--stack", "blog"], {
       cwd: REPO,
       encoding: "utf8",
       env: { ...process.env, DOCKER_HOST: "unix:///run/interlock-lab/nowhere.sock" },
@@ -134,7 +134,7 @@ describe("the lab stands in for a UCP cluster", function () {
   it("render without a cluster renders over UCP's default config", () => {
     const r = spawnSync(
       "node",
-      ["scripts/prebuilt.js", "scripts/render", "--stack", "blog", "--offline"],
+      ["build/prebuilt.js", "scripts/render", "--stack", "blog", "--offline"],
       { cwd: REPO, encoding: "utf8" },
     );
     assert.strictEqual(r.status, 0, r.stderr);

@@ -3,13 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const prebuilt = require("../../scripts/prebuilt") as {
+const prebuilt = require("../../build/prebuilt") as {
   sourceHash(root: string): string;
   buildIsFresh(root: string): boolean;
   stampPath(root: string): string;
 };
 
-describe("the ahead-of-time build's stamp (scripts/prebuilt.js)", () => {
+describe("the ahead-of-time build's stamp (build/prebuilt.js)", () => {
   let root: string;
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });

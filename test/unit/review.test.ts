@@ -7,8 +7,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { renderReview } from "../../scripts/lib/markdown";
 import { Recording, renderRecording } from "../../scripts/lib/recording";
+import { maskSecrets, SECRET_SIG } from "../../scripts/lib/steps";
 
 const dir = path.join(__dirname, "../fixtures");
 
@@ -62,6 +64,12 @@ describe("review: previews as Markdown", () => {
     assert.match(md, /\[secret\]/);
     const raw = fs.readFileSync(path.join(dir, "preview-replace.json"), "utf8");
     for (const text of [raw, md]) assert.doesNotMatch(text, /lab-key-(one|two)|MIIBlab/);
+  });
+
+  it("knows a secret by the marker the SDK writes", () => {
+    assert.strictEqual(SECRET_SIG, specialSigKey);
+    const secret = { [specialSigKey]: specialSecretSig, value: "x" };
+    assert.deepStrictEqual(maskSecrets({ a: secret, b: "y" }), { a: "[secret]", b: "y" });
   });
 });
 

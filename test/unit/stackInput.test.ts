@@ -20,7 +20,7 @@ import { NodeView } from "../../provider/interlock/constraints";
 import { connect } from "../../provider/docker/connection";
 import { deployApps } from "../../stacks/demo";
 import { readStackFile } from "../../scripts/lib/stackConfig";
-import { whyNotChecked } from "../../scripts/lib/drift";
+import { whyNotChecked } from "../../provider/docker/errors";
 import { REPO } from "../../scripts/lib/workspace";
 
 const LABEL = "com.docker.interlock.service.cluster";

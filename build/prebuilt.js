@@ -2,14 +2,17 @@
  * The project's TypeScript, run from its ahead-of-time build when that build is of the sources
  * on disk, through ts-node otherwise.
  *
- * `scripts/build.js` (run by set-up) compiles provider/, stacks/ and scripts/ into .build/ and
+ * `build/build.js` (run by set-up) compiles provider/, stacks/ and scripts/ into .build/ and
  * stamps it with a hash of the sources it compiled. Loading compiled JavaScript saves the
  * TypeScript compiler's load and transpile (about 0.8 s per program run, and `pulumi up` runs
  * the program twice). A source edited since the build makes the stamp stale, and the edit then
  * runs as written through ts-node, only slower, so a build never hides a change.
  *
- *   node scripts/prebuilt.js scripts/stack [args...]   runs a script as the main module
- *   require("./prebuilt").resolve("stacks/index")       the file to require
+ *   node build/prebuilt.js scripts/stack [args...]          runs a script as the main module
+ *   require("../build/prebuilt").resolve("stacks/index")    the file to require
+ *
+ * The program (stacks/main.js) and the commands (scripts/) both start through it: it belongs to
+ * neither.
  */
 "use strict";
 const crypto = require("crypto");
@@ -66,7 +69,7 @@ module.exports = { REPO, BUILD_DIR, stampPath, sourceHash, buildIsFresh, resolve
 if (require.main === module) {
   const [node, , entry, ...args] = process.argv;
   if (!entry) {
-    console.error("usage: node scripts/prebuilt.js <path without extension> [args...]");
+    console.error("usage: node build/prebuilt.js <path without extension> [args...]");
     process.exit(2);
   }
   process.argv = [node, resolve(entry.replace(/\.ts$/, "")), ...args];

@@ -1,10 +1,10 @@
 /**
  * Compiles provider/, stacks/ and scripts/ into .build/ (JavaScript with source maps), saves
  * the serialized closure of every dynamic provider (provider/util/dynamicResource.ts), and
- * stamps the build with the hash of the sources compiled; see scripts/prebuilt.js. Type
+ * stamps the build with the hash of the sources compiled; see build/prebuilt.js. Type
  * checking is the test command's `tsc --noEmit`, so this only transpiles.
  *
- *   node scripts/build.js [--if-stale]
+ *   node build/build.js [--if-stale]
  */
 "use strict";
 const { execFileSync } = require("child_process");
@@ -22,14 +22,36 @@ execFileSync(
   { cwd: REPO, stdio: "inherit" },
 );
 
-/** Each provider exported by PROVIDER_MODULES, serialized as pulumi.dynamic.Resource would. */
+/**
+ * The built modules of provider/ that export a subclass of `DynamicResource`, found rather than
+ * listed. Only a module that requires the base can extend it: the others are not loaded (the
+ * AWS edge's would load @pulumi/aws, seconds).
+ */
+function resourceModules(buildDir, DynamicResource) {
+  return fs
+    .readdirSync(path.join(buildDir, "provider"), { recursive: true })
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => `provider/${f.slice(0, -".js".length).split(path.sep).join("/")}`)
+    .sort()
+    .filter((module) => {
+      const file = path.join(buildDir, `${module}.js`);
+      if (!/require\("[^"]*\/dynamicResource"\)/.test(fs.readFileSync(file, "utf8"))) return false;
+      return Object.values(require(file)).some(
+        (v) => typeof v === "function" && v.prototype instanceof DynamicResource,
+      );
+    });
+}
+
+/** Each provider those modules export, serialized as pulumi.dynamic.Resource would. */
 async function saveClosures() {
   const buildDir = path.join(REPO, BUILD_DIR);
-  const { PROVIDER_MODULES, closureFile, isDynamicProvider } = require(
+  const { DynamicResource, closureFile, isDynamicProvider, manifestFile } = require(
     path.join(buildDir, "provider/util/dynamicResource.js"),
   );
   const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure");
-  for (const module of PROVIDER_MODULES) {
+  const saved = {};
+  for (const module of resourceModules(buildDir, DynamicResource)) {
+    saved[module] = [];
     for (const [name, provider] of Object.entries(require(path.join(buildDir, `${module}.js`)))) {
       if (!isDynamicProvider(provider)) continue;
       const closure = await serializeFunction(() => provider, { allowSecrets: true });
@@ -38,8 +60,11 @@ async function saveClosures() {
       const file = closureFile(buildDir, module, name);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, closure.text);
+      saved[module].push(name);
     }
   }
+  fs.mkdirSync(path.dirname(manifestFile(buildDir)), { recursive: true });
+  fs.writeFileSync(manifestFile(buildDir), `${JSON.stringify(saved, null, 2)}\n`);
 }
 
 saveClosures().then(
