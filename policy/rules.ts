@@ -259,6 +259,46 @@ export interface StackContext {
   environments(): string[] | undefined;
 }
 
+// ---------------------------------------------------------------------------------------------
+// section-images-follow-core
+
+/** The section keys that name an image (Interlock's spelling; provider/interlock/images.ts). */
+const IMAGE_KEYS = ["Image", "ProxyImage", "ConfigImage"];
+
+/** The tag of `[host[:port]/]path[:tag][@digest]`; a colon before the last `/` is a port. */
+function tagOf(ref: string): string | undefined {
+  const name = ref.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) || undefined : undefined;
+}
+
+/**
+ * Every image of a section the stack writes is on the core's release: an MKE upgrade moves
+ * `ucp-interlock` and leaves a customized Interlock config on the old images. Compares tags only
+ * (the repositories differ by design), and only when the core's image has one: `coreImage` is
+ * what the provider's check read from the cluster.
+ */
+export function imagesFollowCoreViolations(name: string, props: Record<string, unknown>): string[] {
+  const core = typeof props.coreImage === "string" ? props.coreImage : undefined;
+  const coreTag = core && tagOf(core);
+  if (!coreTag) return [];
+  const sections = (props.sections ?? {}) as Record<string, Record<string, unknown>>;
+  const out: string[] = [];
+  for (const [section, keys] of Object.entries(sections)) {
+    const behind = IMAGE_KEYS.filter((k) => {
+      const image = keys?.[k];
+      return typeof image === "string" && tagOf(image) !== undefined && tagOf(image) !== coreTag;
+    }).map((k) => `${k} is ${keys[k] as string}`);
+    if (!behind.length) continue;
+    out.push(
+      `InterlockConfig "${name}": [Extensions.${section}] ${listed(behind)} while ucp-interlock runs ` +
+        `${core} (an MKE upgrade does not update a customized Interlock): set ` +
+        `${NS}:interlock.images to follow-core, or to explicit images of the core's tag ${coreTag}`,
+    );
+  }
+  return out;
+}
+
 /** One policy: a rule on one resource type, reporting each of its messages. */
 function resourcePolicy(
   meta: Omit<ResourceValidationPolicy, "validateResource"> & { type: string },
@@ -343,6 +383,17 @@ export function policies(stack: StackContext): ResourceValidationPolicy[] {
         severity: "medium",
       },
       (name, props) => serviceClusterViolations(name, props),
+    ),
+    resourcePolicy(
+      {
+        type: TYPES.interlockConfig,
+        name: "section-images-follow-core",
+        description:
+          "The extension, proxy and config images of every section are on the core's release.",
+        enforcementLevel: "advisory",
+        severity: "medium",
+      },
+      (name, props) => imagesFollowCoreViolations(name, props),
     ),
   ];
 }

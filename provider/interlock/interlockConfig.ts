@@ -77,6 +77,11 @@ export interface InterlockConfigInputs {
   adoptedBases?: Record<string, ExtensionSection>;
   /** Interlock services of hand-made sections taken over under other names: removed by up. */
   takeoverServices?: string[];
+  /**
+   * Read by check: the image `ucp-interlock` runs, so a policy can hold the sections to the
+   * core's release (policy/rules.ts). Not compared by diff: only `sections` are written.
+   */
+  coreImage?: string;
 }
 
 /** The inputs plus the mounted config version and each cluster's status. */
@@ -333,6 +338,8 @@ export function makeInterlockConfigProvider(
       else delete inputs.adoptedBases;
       if (taken.services.length) inputs.takeoverServices = taken.services;
       else delete inputs.takeoverServices;
+      if (coreImage) inputs.coreImage = coreImage;
+      else delete inputs.coreImage;
       return { inputs, failures: await failuresOf(problems, warn) };
     },
 

@@ -2,7 +2,8 @@
  * The policy pack (policy/) through the `pulumi` CLI and the offline language host on the lab:
  * a compliant stack passes `preview --policy-pack`; the lab's prod stack, one proxy replica on
  * one node, fails it with the rule's message naming the resource and the fix, and changes
- * nothing on the cluster.
+ * nothing on the cluster; a section on another tag than the core is an advisory violation,
+ * which shows that the core's image the provider's check reads reaches the pack.
  */
 import * as assert from "assert";
 import * as path from "path";
@@ -16,15 +17,23 @@ describe("the policy pack through the pulumi CLI on the lab", function () {
   this.timeout(600_000);
   const dev = scratchStack("pp-dev", "lab-dev", withoutDemo);
   const prod = scratchStack("pp-prod", "lab-prod");
+  const behind = scratchStack("pp-old", "lab-dev", (t) =>
+    withoutDemo(t).replace(
+      "  interlock-ingress:interlock:\n",
+      "  interlock-ingress:interlock:\n    images: {proxy: lab/ucp-interlock-proxy:old}\n",
+    ),
+  );
 
   before(() => {
     baseline();
     dev.init();
     prod.init();
+    behind.init();
   });
   after(() => {
     dev.remove();
     prod.remove();
+    behind.remove();
   });
 
   it("a compliant stack passes the preview with the pack", () => {
@@ -49,5 +58,15 @@ describe("the policy pack through the pulumi CLI on the lab", function () {
     assert.notStrictEqual(up.code, 0, up.out);
     assert.strictEqual(await mountedConfigName(), mounted);
     assert.deepStrictEqual(await configNames(), configs);
+  });
+
+  it("a section on another tag than the core is an advisory violation naming both images", () => {
+    const r = behind.cli("preview", "--policy-pack", PACK);
+    assert.strictEqual(r.code, 0, r.out);
+    assert.match(r.out, /section-images-follow-core/);
+    assert.match(
+      r.out,
+      /InterlockConfig "interlock": \[Extensions\.dev\] ProxyImage is lab\/ucp-interlock-proxy:old while ucp-interlock runs lab\/ucp-interlock:lab/,
+    );
   });
 });

@@ -122,6 +122,7 @@ describe("policy pack", () => {
         ["prod-nlb-deletion-protection", "mandatory"],
         ["distinct-ingress-ports", "advisory"],
         ["app-service-cluster", "advisory"],
+        ["section-images-follow-core", "advisory"],
       ],
     );
   });
@@ -309,6 +310,43 @@ describe("policy pack", () => {
         'AppStack "shop": services.web.deploy.labels.com.docker.lb.service_cluster is "staging", which is ' +
           "not an environment of this stack; set it to one of dev",
       ]);
+    });
+  });
+
+  describe("section-images-follow-core", () => {
+    const check = (props: object) =>
+      violations("section-images-follow-core", TYPES.interlockConfig, "interlock", props);
+    const withImages = (coreImage: string | undefined, images: Record<string, string>) => ({
+      ...interlockInputs(environment("dev")),
+      ...(coreImage ? { coreImage } : {}),
+      sections: { dev: { ServiceCluster: "dev", ...images } },
+    });
+
+    it("a section left on the old release after an MKE upgrade names each image, the core and the fix", async () => {
+      assert.deepStrictEqual(
+        await check(
+          withImages("registry.example.com:5000/mirantis/ucp-interlock:3.8.1", {
+            Image: "mirantis/ucp-interlock-extension:3.7.9",
+            ProxyImage: "mirantis/ucp-interlock-proxy:3.7.9@sha256:0123",
+            ConfigImage: "mirantis/ucp-interlock-config:3.8.1",
+          }),
+        ),
+        [
+          'InterlockConfig "interlock": [Extensions.dev] Image is mirantis/ucp-interlock-extension:3.7.9 and ' +
+            "ProxyImage is mirantis/ucp-interlock-proxy:3.7.9@sha256:0123 while ucp-interlock runs " +
+            "registry.example.com:5000/mirantis/ucp-interlock:3.8.1 (an MKE upgrade does not update a " +
+            "customized Interlock): set interlock-ingress:interlock.images to follow-core, or to explicit " +
+            "images of the core's tag 3.8.1",
+        ],
+      );
+    });
+
+    it("passes sections on the core's tag, untagged images, and a core whose image is unknown or untagged", async () => {
+      const images = { Image: "x/ucp-interlock-extension:3.8.1", ProxyImage: "nginx" };
+      assert.deepStrictEqual(await check(withImages("mirantis/ucp-interlock:3.8.1", images)), []);
+      const old = { Image: "x/ucp-interlock-extension:3.7.9" };
+      assert.deepStrictEqual(await check(withImages(undefined, old)), []);
+      assert.deepStrictEqual(await check(withImages("registry:5000/ucp-interlock", old)), []);
     });
   });
 
