@@ -20,6 +20,7 @@ describe("never another stack's ingress node, through the pulumi CLI", function 
   const intruder = scratchStack("ns-qa", "lab-dev", (t) =>
     withoutDemo(t)
       .replace("    dev:\n      collection: /dev", "    qa:\n      collection: /dev")
+      .replace("    addresses:\n      dev:", "    addresses:\n      qa:")
       .replace("publishedPort: 8082", "publishedPort: 8090")
       .replace("publishedSSLPort: 8445", "publishedSSLPort: 8453"),
   );
