@@ -43,13 +43,7 @@ import {
 import { pollUntil } from "../util/poll";
 import { projectService } from "./serviceProjection";
 import { engineInfo, engineWarn } from "../util/engineLog";
-import {
-  awaitRerouted,
-  awaitRouting,
-  awaitUnrouted,
-  reroutedProxies,
-  routingProxies,
-} from "./routing";
+import { awaitProxiesRolled, awaitRouting, reroutedProxies, routingProxies } from "./routing";
 import {
   currentTasks,
   namespaceLabels,
@@ -279,7 +273,7 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
     await removeObject(docker, "service", svc.ID);
   const timeoutMs = (inputs.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_S) * 1000;
   await converge(docker, inputs.stack, timeoutMs, since);
-  await awaitRerouted(docker, inputs.stack, rerouted, timeoutMs);
+  await awaitProxiesRolled(docker, inputs.stack, rerouted, "to take the changed routes", timeoutMs);
   await awaitRouting(docker, inputs.stack, timeoutMs);
   // Configs replaced by new content are no longer referenced once the services converged.
   await removeConfigsExcept(
@@ -460,10 +454,11 @@ export const appStackProvider: pulumi.dynamic.ResourceProvider<AppStackInputs, A
     const proxies = await routingProxies(docker, props.stack);
     for (const svc of await stackServices(docker, props.stack))
       await removeObject(docker, "service", svc.ID);
-    await awaitUnrouted(
+    await awaitProxiesRolled(
       docker,
       props.stack,
       proxies,
+      "to drop its routes",
       (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_S) * 1000,
     );
     // Networks, secrets and configs stay in use until the services' tasks are gone; the tasks

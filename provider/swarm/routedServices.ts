@@ -22,6 +22,22 @@ export interface RoutedApp {
   sslPassthrough: boolean;
 }
 
+/** What a service's labels say about its route: the cluster (absent: the default one), hosts, TLS. */
+export function routeLabelsOf(labels: Record<string, string>): {
+  cluster?: string;
+  hosts: string[];
+  sslPassthrough: boolean;
+} {
+  return {
+    cluster: labels[SERVICE_CLUSTER],
+    hosts: (labels[HOSTS] ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
+    sslPassthrough: labels[SSL_PASSTHROUGH]?.trim().toLowerCase() === "true",
+  };
+}
+
 interface ListedService {
   Spec?: { Name?: string; Labels?: Record<string, string> };
 }
@@ -36,17 +52,10 @@ export async function routedServices(docker: Dockerode): Promise<Record<string, 
   const out: Record<string, RoutedApp[]> = {};
   for (const svc of services) {
     const labels = svc.Spec?.Labels ?? {};
-    const cluster = labels[SERVICE_CLUSTER];
+    const { cluster, hosts, sslPassthrough } = routeLabelsOf(labels);
     // A service naming a cluster belongs to it even without hosts (a default backend).
     if (cluster === undefined && !labels[HOSTS]) continue;
-    const app: RoutedApp = {
-      service: svc.Spec?.Name ?? "",
-      hosts: (labels[HOSTS] ?? "")
-        .split(",")
-        .map((h) => h.trim())
-        .filter(Boolean),
-      sslPassthrough: labels[SSL_PASSTHROUGH]?.trim().toLowerCase() === "true",
-    };
+    const app: RoutedApp = { service: svc.Spec?.Name ?? "", hosts, sslPassthrough };
     if (labels[STACK_NAMESPACE]) app.stack = labels[STACK_NAMESPACE];
     (out[cluster ?? ""] ??= []).push(app);
   }

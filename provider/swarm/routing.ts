@@ -94,8 +94,16 @@ export interface ProxyMark {
 /** The proxies routing the stack's services now; taken before the services are removed. */
 export async function routingProxies(docker: Dockerode, stack: string): Promise<ProxyMark[]> {
   const routes = await routesOf(docker, await stackServices(docker, stack));
+  return markProxies(
+    docker,
+    routes.map((r) => r.proxy),
+  );
+}
+
+/** Each named proxy that exists, marked at its current spec version. */
+async function markProxies(docker: Dockerode, names: string[]): Promise<ProxyMark[]> {
   const out: ProxyMark[] = [];
-  for (const name of new Set(routes.map((r) => r.proxy))) {
+  for (const name of new Set(names)) {
     const proxy = await findByName(docker, "service", name);
     if (proxy) out.push({ proxy: name, version: proxy.Version.Index });
   }
@@ -103,27 +111,18 @@ export async function routingProxies(docker: Dockerode, stack: string): Promise<
 }
 
 /**
- * After the stack's routed services are gone, waits (bounded) until Interlock has rolled their
- * proxies out without them, so no request meets a proxy in the middle of restarting.
+ * Waits (bounded) until each marked proxy's spec has moved past its mark and rolled out: after
+ * the stack's routed services are gone, so no request meets a proxy in the middle of
+ * restarting, or after a change of routes, so the host answers by its new route. `what` says
+ * what a proxy still at its mark waits for.
  */
-export async function awaitUnrouted(
+export async function awaitProxiesRolled(
   docker: Dockerode,
   stack: string,
   marks: ProxyMark[],
+  what: "to drop its routes" | "to take the changed routes",
   timeoutMs: number,
   pollMs = 1000,
-): Promise<void> {
-  await awaitProxiesRolled(docker, stack, marks, "to drop its routes", timeoutMs, pollMs);
-}
-
-/** Waits until each marked proxy's spec has moved past its mark and rolled out. */
-async function awaitProxiesRolled(
-  docker: Dockerode,
-  stack: string,
-  marks: ProxyMark[],
-  what: string,
-  timeoutMs: number,
-  pollMs: number,
 ): Promise<void> {
   await waitForInterlock(stack, timeoutMs, pollMs, async () => {
     const pending: string[] = [];
@@ -175,23 +174,7 @@ export async function reroutedProxies(
     for (const labels of [was, will])
       if (routeOf(labels)) clusters.add(labels!["com.docker.lb.service_cluster"] ?? "");
   }
-  const out: ProxyMark[] = [];
-  for (const cluster of clusters) {
-    const proxy = await findByName(docker, "service", proxyServiceName(cluster));
-    if (proxy) out.push({ proxy: proxy.Spec.Name, version: proxy.Version.Index });
-  }
-  return out;
-}
-
-/** After an update that changed routes: waits until their proxies have rolled the change out. */
-export async function awaitRerouted(
-  docker: Dockerode,
-  stack: string,
-  marks: ProxyMark[],
-  timeoutMs: number,
-  pollMs = 1000,
-): Promise<void> {
-  await awaitProxiesRolled(docker, stack, marks, "to take the changed routes", timeoutMs, pollMs);
+  return markProxies(docker, [...clusters].map(proxyServiceName));
 }
 
 /** Waits until `pending` finds nothing Interlock has left to do; warns at the bound. */

@@ -6,8 +6,7 @@
  */
 import * as http from "http";
 import * as https from "https";
-
-const LB = "com.docker.lb.";
+import { routeLabelsOf } from "./routedServices";
 
 /** One routed host of one app service, and where its environment's proxy answers. */
 export interface SmokeRoute {
@@ -35,16 +34,15 @@ export function smokeRoutes(
 ): SmokeRoute[] {
   const routes: SmokeRoute[] = [];
   for (const [name, summary] of Object.entries(services)) {
-    const labels = summary.labels ?? {};
-    const hosts = (labels[`${LB}hosts`] ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter(Boolean);
-    const environment = labels[`${LB}service_cluster`];
-    if (!environment) continue;
-    const passthrough = labels[`${LB}ssl_passthrough`] === "true";
+    const { cluster, hosts, sslPassthrough } = routeLabelsOf(summary.labels ?? {});
+    if (!cluster) continue;
     for (const host of hosts)
-      routes.push({ app: `${stack}/${name}`, host, environment, passthrough });
+      routes.push({
+        app: `${stack}/${name}`,
+        host,
+        environment: cluster,
+        passthrough: sslPassthrough,
+      });
   }
   return routes;
 }
