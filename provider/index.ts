@@ -12,6 +12,8 @@ export { OverlayNetwork } from "./swarm/overlayNetwork";
 export type { OverlayNetworkArgs } from "./swarm/overlayNetwork";
 export { AppStack } from "./swarm/appStack";
 export type { AppStackArgs, ServiceSummary } from "./swarm/appStack";
+export { AppRoutes } from "./swarm/appRoutes";
+export type { AppRoutesArgs } from "./swarm/appRoutes";
 export { InterlockConfig } from "./interlock/interlockConfig";
 export type { InterlockConfigArgs } from "./interlock/interlockConfig";
 export { IngressEdge } from "./aws/ingressEdge";

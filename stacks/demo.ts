@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { all } from "@pulumi/pulumi/output";
 import * as YAML from "yaml";
 import {
   CONFIG_NAMESPACE,
@@ -15,7 +16,9 @@ import {
   parseApps,
   type Topology,
 } from "../provider/config";
-import { AppStack, type ServiceSummary } from "../provider/swarm/appStack";
+import { AppStack, type AppStackArgs, type ServiceSummary } from "../provider/swarm/appStack";
+import { AppRoutes } from "../provider/swarm/appRoutes";
+import type { InterlockConfig } from "../provider/interlock/interlockConfig";
 import { OverlayNetwork } from "../provider/swarm/overlayNetwork";
 import type { DockerConnection } from "../provider/docker/connection";
 import { projectDir } from "./projectDir";
@@ -52,11 +55,33 @@ export function demoCompose(env: EnvironmentSpec, demo: DemoSettings): string {
   });
 }
 
+/**
+ * An app stack and the wait for its routes. The stack's services start during Interlock's
+ * rollout; only the routes wait for it (AppRoutes). The services as exported are those of a
+ * routed stack, so the smoke check after them asks an app Interlock already routes.
+ */
+function routedStack(
+  name: string,
+  args: Omit<AppStackArgs, "awaitRouting" | "connection">,
+  interlock: InterlockConfig,
+  connection: pulumi.Output<DockerConnection> | undefined,
+  dependsOn: pulumi.Resource[],
+): pulumi.Output<Record<string, ServiceSummary>> {
+  const stack = new AppStack(name, { ...args, awaitRouting: false, connection }, { dependsOn });
+  const routes = new AppRoutes(`${name}-routes`, {
+    stack: args.stack,
+    services: stack.services,
+    interlockConfig: interlock.configName,
+    connection,
+  });
+  return all([stack.services, routes.routes]).apply(([services]) => services);
+}
+
 export function deployDemo(
   demo: DemoSettings | undefined,
   topology: Topology,
   connection: pulumi.Output<DockerConnection> | undefined,
-  dependsOn: pulumi.Resource[],
+  interlock: InterlockConfig,
 ): Record<string, pulumi.Output<Record<string, ServiceSummary>>> | undefined {
   if (!demo) return undefined;
   const out: Record<string, pulumi.Output<Record<string, ServiceSummary>>> = {};
@@ -66,7 +91,7 @@ export function deployDemo(
       labels: { "com.docker.ucp.access.label": env.collection },
       connection,
     });
-    const stack = new AppStack(
+    out[env.name] = routedStack(
       `demo${env.name}`,
       {
         stack: `demo${env.name}`,
@@ -74,11 +99,11 @@ export function deployDemo(
         source: `${CONFIG_NAMESPACE}:demo (the demo's Compose file for ${env.name})`,
         clusters: topology.environments.map((e) => e.name),
         collection: env.collection,
-        connection,
       },
-      { dependsOn: [...dependsOn, network] },
+      interlock,
+      connection,
+      [network],
     );
-    out[env.name] = stack.services;
   }
   return out;
 }
@@ -99,7 +124,7 @@ export function deployApps(
   topology: Topology,
   config: pulumi.Config,
   connection: pulumi.Output<DockerConnection> | undefined,
-  dependsOn: pulumi.Resource[],
+  interlock: InterlockConfig,
 ): Record<string, pulumi.Output<Record<string, ServiceSummary>>> | undefined {
   const parsed = parseApps(raw, topology.environments, PROJECT_DIR);
   if (!parsed) return undefined;
@@ -114,7 +139,7 @@ export function deployApps(
         config.requireSecret(key.replace(new RegExp(`^${CONFIG_NAMESPACE}:`), "")),
       ]),
     );
-    const stack = new AppStack(
+    out[name] = routedStack(
       name,
       {
         stack: name,
@@ -124,11 +149,11 @@ export function deployApps(
         clusters: topology.environments.map((e) => e.name),
         collection: env.collection,
         secretValues,
-        connection,
       },
-      { dependsOn },
+      interlock,
+      connection,
+      [],
     );
-    out[name] = stack.services;
   }
   return out;
 }

@@ -100,8 +100,8 @@ async function program(): Promise<Record<string, unknown>> {
       })
     : undefined;
 
-  const demos = deployDemo(demo, topology, docker, [interlock]);
-  const apps = deployApps(config.getObject("apps"), topology, config, docker, [interlock]);
+  const demos = deployDemo(demo, topology, docker, interlock);
+  const apps = deployApps(config.getObject("apps"), topology, config, docker, interlock);
   const smoke = smokeCheck(smokeSettings, topology.environments, {
     ...Object.fromEntries(Object.entries(demos ?? {}).map(([env, s]) => [`demo${env}`, s])),
     ...apps,

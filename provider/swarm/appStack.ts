@@ -71,6 +71,11 @@ export interface AppStackArgs {
   convergeTimeoutSeconds?: pulumi.Input<number>;
   /** Where the Compose file came from (stack config key and file), named in every error. */
   source?: pulumi.Input<string>;
+  /**
+   * Whether `up` waits here for Interlock to route the services (the default); false when an
+   * AppRoutes resource waits instead, after the Interlock rollout (the program does).
+   */
+  awaitRouting?: pulumi.Input<boolean>;
   connection?: pulumi.Input<DockerConnection>;
 }
 
@@ -84,6 +89,7 @@ export interface AppStackInputs {
   configValues?: Record<string, string>;
   convergeTimeoutSeconds?: number;
   source?: string;
+  awaitRouting?: boolean;
   connection?: DockerConnection;
   /** Bumped when the provider's behaviour changes, so stored state runs the new code. */
   providerVersion?: string;
@@ -274,7 +280,7 @@ async function deploy(inputs: AppStackInputs): Promise<AppStackOutputs> {
   const timeoutMs = (inputs.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_S) * 1000;
   await converge(docker, inputs.stack, timeoutMs, since);
   await awaitProxiesRolled(docker, inputs.stack, rerouted, "to take the changed routes", timeoutMs);
-  await awaitRouting(docker, inputs.stack, timeoutMs);
+  if (inputs.awaitRouting !== false) await awaitRouting(docker, inputs.stack, timeoutMs);
   // Configs replaced by new content are no longer referenced once the services converged.
   await removeConfigsExcept(
     docker,

@@ -8,6 +8,7 @@
 import type Dockerode from "dockerode";
 import { findByName, listObjects } from "../docker/objects";
 import type { SwarmService } from "../docker/types";
+import type { ServiceSummary } from "./appStack";
 import { engineWarn } from "../util/engineLog";
 import { pollUntil } from "../util/poll";
 import { serviceTasks, stackServices } from "./stackObjects";
@@ -146,6 +147,20 @@ export async function awaitProxiesRolled(
 const ROUTE_LABELS = ["hosts", "port", "network", "ssl_passthrough", "service_cluster"].map(
   (k) => `com.docker.lb.${k}`,
 );
+
+/** Per routed service (one with com.docker.lb.hosts), its route labels only. */
+export function routeLabels(
+  services: Record<string, ServiceSummary>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, { labels }] of Object.entries(services ?? {})) {
+    if (!labels?.["com.docker.lb.hosts"]) continue;
+    out[name] = Object.fromEntries(
+      ROUTE_LABELS.filter((k) => k in labels).map((k) => [k, labels[k]]),
+    );
+  }
+  return out;
+}
 
 function routeOf(labels: Record<string, string> | undefined): string | undefined {
   if (!labels?.["com.docker.lb.hosts"]) return undefined;

@@ -139,6 +139,19 @@ describe("the lab stack through the real Pulumi engine", function () {
       ),
       "overlay /dev",
     );
+    // The demo's services start during Interlock's rollout; only the wait for its routes
+    // comes after it.
+    const { resources } = (await stack.exportStack()).deployment as {
+      resources: Array<{ urn: string; dependencies?: string[] }>;
+    };
+    const urn = (name: string) => resources.find((r) => r.urn.endsWith(`::${name}`))!.urn;
+    const dependencies = (name: string) =>
+      resources.find((r) => r.urn === urn(name))!.dependencies ?? [];
+    assert.ok(!dependencies("demodev").includes(urn("interlock")), dependencies("demodev").join());
+    assert.deepStrictEqual(
+      [...dependencies("demodev-routes")].sort(),
+      [urn("demodev"), urn("interlock")].sort(),
+    );
   });
 
   it("a stack routed to a service cluster that does not exist fails at preview and changes nothing", async () => {

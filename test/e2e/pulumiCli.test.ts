@@ -152,7 +152,7 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
   it("preview --expect-no-changes exits 0 on a clean lab", () => {
     const r = cli("preview", "--expect-no-changes");
     assert.strictEqual(r.code, 0, r.out);
-    assert.match(r.out, /Resources:\n\s+7 unchanged/);
+    assert.match(r.out, /Resources:\n\s+8 unchanged/);
   });
 
   it("a label removed by hand: preview --expect-no-changes exits 7 naming it, as npm run drift does; refresh records it; up puts it back", async () => {

@@ -334,6 +334,7 @@ describe("AWS edge variants and errors", function () {
       registrations.map((r) => r.type.replace(/^pulumi-nodejs:dynamic\//, "")).sort(),
       [
         "interlock:InterlockConfig",
+        "swarm:AppRoutes",
         "swarm:AppStack",
         "swarm:NodeLabels",
         "swarm:NodeLabels",

@@ -1,10 +1,11 @@
 /**
- * One contract for the four dynamic providers: each declares a provider version that its diff
+ * One contract for the five dynamic providers: each declares a provider version that its diff
  * compares, so a change of behaviour reaches stacks whose inputs did not change (the engine
  * keeps running stored provider code otherwise, pulumi/pulumi#16826).
  */
 import * as assert from "assert";
 import { appStackProvider, APP_STACK_PROVIDER_VERSION } from "../../provider/swarm/appStack";
+import { appRoutesProvider, APP_ROUTES_PROVIDER_VERSION } from "../../provider/swarm/appRoutes";
 import {
   interlockConfigProvider,
   INTERLOCK_CONFIG_PROVIDER_VERSION,
@@ -47,6 +48,16 @@ const cases: Array<
       compose: COMPOSE,
       clusters: ["dev"],
       services: { web: { image: "lab/busybox:lab", replicas: 1, labels: {} } },
+    },
+  ],
+  [
+    "AppRoutes",
+    APP_ROUTES_PROVIDER_VERSION,
+    (o, n) => appRoutesProvider.diff!("id", o, n),
+    {
+      stack: "demo",
+      routes: { web: { "com.docker.lb.hosts": "demo.example.com" } },
+      interlockConfig: "com.docker.ucp.interlock.conf-2",
     },
   ],
   [

@@ -276,7 +276,7 @@ describe("interlock-ingress:apps", () => {
         topology,
         config,
         undefined,
-        [],
+        {} as never, // the parse fails before any resource is made
       ),
     );
     assert.strictEqual(problems.length, 1);
@@ -301,7 +301,7 @@ describe("interlock-ingress:apps", () => {
           topology,
           config,
           undefined,
-          [],
+          {} as never,
         ),
       ),
       [
