@@ -43,9 +43,10 @@ GO
   )
 fi
 
-# The dynamic-provider plugin is a shell script shipped in @pulumi/pulumi; the engine looks for
-# it next to the CLI and needs its exec bit, which npm does not keep.
-plugin="$REPO/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+# The dynamic-provider plugin: the engine looks for it next to the CLI. @pulumi/pulumi ships it
+# as a shell script (whose exec bit npm does not keep); the project's own starts it without the
+# SDK's runtime index (build/dynamicProvider.js), and otherwise does as the SDK's does.
+plugin="$REPO/build/pulumi-resource-pulumi-nodejs"
 if [[ -f "$plugin" ]] && ! cmp -s "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"; then
   install -m 0755 "$plugin" "$BIN/pulumi-resource-pulumi-nodejs"
 fi
