@@ -35,3 +35,38 @@ counted() {
     END {printf "%d calls, %d writes", n / runs, w / runs}' "$CALLS"
   : >"$CALLS"
 }
+
+# Peak resident memory (VmHWM, the kernel's high-water mark of each process) of the program
+# (@pulumi/pulumi's cmd/run), the dynamic-provider processes and the CLI while a command runs,
+# read every 0.2 s: a process is seen at its last read before it exits.
+RSS_LOG="$(mktemp)"
+RSS_PID=""
+start_rss_sampler() {
+  : >"$RSS_LOG"
+  (
+    while :; do
+      for d in /proc/[0-9]*; do
+        cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+        case "$cmd" in
+          *cmd/dynamic-provider*) kind=provider ;;
+          *@pulumi/pulumi/cmd/run*) kind=program ;;
+          */pulumi\ up* | */pulumi\ preview*) kind=cli ;;
+          *) continue ;;
+        esac
+        kb=$(awk '/^VmHWM:/ {print $2}' "$d/status" 2>/dev/null) || continue
+        [[ -n $kb ]] && echo "$kind ${d#/proc/} $kb"
+      done
+      sleep 0.2
+    done >>"$RSS_LOG"
+  ) &
+  RSS_PID=$!
+}
+stop_rss_sampler() {
+  if [[ -n $RSS_PID ]]; then kill "$RSS_PID" 2>/dev/null || true; wait "$RSS_PID" 2>/dev/null || true; fi
+  RSS_PID=""
+}
+# "program N MB, provider N MB, CLI N MB": the largest peak of any one process of each kind.
+rss_peaks() {
+  awk '{ if ($3 > max[$1]) max[$1] = $3 }
+    END { printf "program %d MB, provider %d MB, CLI %d MB", max["program"] / 1024, max["provider"] / 1024, max["cli"] / 1024 }' "$RSS_LOG"
+}

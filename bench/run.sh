@@ -3,8 +3,9 @@
 #   1. lab up from nothing (lab reset: every daemon, namespace and swarm state gone first)
 #   2. lab up on a running, healthy lab (median of 5)
 #   3. pulumi preview of the lab stack with no changes, through the CLI (median of 5)
-#   4. side by side on the lab: the blog's CLI steps (bench/blog-cli.sh) vs `pulumi up` of a
-#      new stack to the same end state, both from UCP's initial state; a no-change up; no-change
+#   4. side by side on the lab: the blog's CLI steps (bench/blog-cli.sh) vs `pulumi up` (and
+#      `up --skip-preview`) of a new stack to the same end state, all from UCP's initial state,
+#      in three rounds (medians); a no-change up; no-change
 #      drift and preview vs an Ansible check-mode run of the same reads (bench/ansible/check.yml);
 #      the Docker API calls and writes of each, counted by a proxy (bench/countCalls.js)
 #   5. a check's render + merge + validate + write on a config with 2,000 foreign sections
@@ -37,12 +38,25 @@ config=.state/Pulumi.lab-bench.yaml
 sed "s#unix:///run/interlock-lab/m0.sock#unix://$PROXY#" Pulumi.lab.yaml >"$config"
 stack=(--stack lab --config-file "$config")
 
-bash lab/lab baseline >/dev/null 2>&1
-cli=$(secs bash bench/blog-cli.sh)
-settled_baseline
-: >"$CALLS"
-up=$(secs pulumi up "${stack[@]}" --yes)
-up_calls=$(counted)
+# Three rounds, each the CLI steps, `up`, and `up --skip-preview` (what a pipeline runs after the
+# pull request's reviewed preview), each from UCP's initial state: one round's ratio moves with
+# whenever the CLI's polls happen to see Swarm done.
+clis=() ups=() skips=()
+for round in 1 2 3; do
+  bash lab/lab baseline >/dev/null 2>&1
+  clis+=("$(secs bash bench/blog-cli.sh)")
+  settled_baseline
+  skips+=("$(secs pulumi up "${stack[@]}" --yes --skip-preview)")
+  pulumi destroy "${stack[@]}" --yes >/dev/null 2>&1
+  settled_baseline
+  : >"$CALLS"
+  ups+=("$(secs pulumi up "${stack[@]}" --yes)")
+  up_calls=$(counted)
+  ((round == 3)) || { pulumi destroy "${stack[@]}" --yes >/dev/null 2>&1; settled_baseline; }
+done
+cli=$(printf '%s\n' "${clis[@]}" | median)
+up=$(printf '%s\n' "${ups[@]}" | median)
+skip=$(printf '%s\n' "${skips[@]}" | median)
 noop=$(secs pulumi up "${stack[@]}" --yes)
 noop_calls=$(counted)
 conf=$(pulumi stack output interlockConfig --stack lab)
@@ -61,8 +75,9 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '| benchmark | seconds |\n|---|---|\n'
 printf '| lab up from nothing | %.1f |\n' "$cold"
 printf '| lab up on a running lab (median of 5) | %.1f |\n' "$warm"
-printf "| the blog's steps 3-9 with the docker CLI (bench/blog-cli.sh) | %.1f |\n" "$cli"
-printf '| pulumi up of a new lab stack, same end state (%sx the CLI steps; %s) | %.1f |\n' "$(ratio "$up" "$cli")" "$up_calls" "$up"
+printf "| the blog's steps 3-9 with the docker CLI (bench/blog-cli.sh; median of 3: %s) | %.1f |\n" "${clis[*]}" "$cli"
+printf '| pulumi up of a new lab stack, same end state (median of 3: %s; %sx the CLI steps; %s) | %.1f |\n' "${ups[*]}" "$(ratio "$up" "$cli")" "$up_calls" "$up"
+printf '| pulumi up --skip-preview, the same (median of 3: %s; %sx the CLI steps) | %.1f |\n' "${skips[*]}" "$(ratio "$skip" "$cli")" "$skip"
 printf '| pulumi up with no changes (%s) | %.1f |\n' "$noop_calls" "$noop"
 printf '| Ansible community.docker check mode, same reads (median of 5; %s per run) | %.1f |\n' "$ansible_calls" "$ansible"
 printf '| npm run drift, no changes (median of 5; %sx Ansible; %s per run) | %.1f |\n' "$(ratio "$drift" "$ansible")" "$drift_calls" "$drift"
@@ -73,15 +88,15 @@ check2000=$(npx ts-node --transpile-only bench/renderScale.ts 2000 | awk '{print
 printf '| check of a live config with 200 foreign sections (median of 5) | %.2f |\n' "$check200"
 printf '| check of a live config with 2000 foreign sections (median of 5) | %.2f |\n' "$check2000"
 
-# The goals of issue 13, each with the value measured above.
+# The goals of issues 13 and 27 (27's where both set one), each with the value measured above.
 goal() {
   local verdict="met"
   (($(echo "$2 <= $3" | bc))) || verdict="NOT met"
   printf '%s: %s (goal <= %s): %s\n' "$1" "$2" "$3" "$verdict"
 }
 echo
-goal "up / the CLI steps" "$(ratio "$up" "$cli")" 1.3
+goal "up / the CLI steps" "$(ratio "$up" "$cli")" 0.8
 goal "no-change drift / Ansible" "$(ratio "$drift" "$ansible")" 0.5
-goal "no-change preview / Ansible" "$(ratio "$preview" "$ansible")" 0.6
+goal "no-change preview / Ansible" "$(ratio "$preview" "$ansible")" 1.0
 goal "Docker writes of a no-change up" "$(awk '{print $3}' <<<"$noop_calls")" 0
 goal "seconds for a check of 2,000 foreign sections" "$check2000" 0.5
