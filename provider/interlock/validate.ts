@@ -190,7 +190,6 @@ function spelling(section: ExtensionSection, key: string, value: unknown): strin
 
 /** Every problem with a complete config: errors for what this stack writes, warnings otherwise. */
 export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): Problem[] {
-  const problems: Problem[] = [];
   // Every section Interlock decodes, under every root spelling; what it cannot decode is
   // named by the plan (decoderProblems), which knows whether it is this stack's.
   const sections: Entry[] = extensionsOf(config)
@@ -203,32 +202,56 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       ),
     ];
   }
-  for (const e of sections) problems.push(...sectionProblems(e, ctx));
+  const problems = [
+    ...sections.flatMap((e) => sectionProblems(e, ctx)),
+    ...serviceNameProblems(sections, ctx),
+    ...serviceClusterProblems(sections, ctx),
+  ];
+  const eligible = new Map<Entry, NodeView[]>();
+  if (ctx.nodes) for (const e of sections) eligible.set(e, eligibleNodes(e.section, ctx.nodes));
+  problems.push(...sharedPortProblems(sections, eligible, ctx));
+  if (ctx.nodes) problems.push(...placementProblems(sections, eligible, ctx.nodes, ctx));
+  return problems;
+}
 
-  // Names Swarm needs unique across every cluster; every spelling of a key counts, since
-  // Interlock may read any of them.
+/**
+ * Names Swarm needs unique across every cluster; every spelling of a key counts, since
+ * Interlock may read any of them.
+ */
+function serviceNameProblems(sections: Entry[], ctx: ValidationContext): Problem[] {
+  const problems: Problem[] = [];
   const services = new Map<string, Entry>();
   for (const e of sections) {
     for (const key of ["ServiceName", "ProxyServiceName", "ConfigServiceName"]) {
       for (const svc of new Set(valuesOf(e.section, key))) {
         if (typeof svc !== "string" || !svc) continue;
         const other = services.get(svc);
-        if (other === undefined) {
-          services.set(svc, e);
-          continue;
-        }
+        if (other === undefined) services.set(svc, e);
         // One section in two root spellings is named once, as ambiguous, by the plan.
-        if (other.name === e.name) continue;
-        const [mine, theirs] = isOwned(e, ctx) || !isOwned(other, ctx) ? [e, other] : [other, e];
-        problems.push(
-          problem(
-            isOwned(e, ctx) || isOwned(other, ctx),
-            `${field(mine, spelling(mine.section, key, svc), ctx)}: service name "${svc}" is also used by ${labelOf(theirs)}; every cluster needs its own extension and proxy service names`,
-          ),
-        );
+        else if (other.name !== e.name) problems.push(serviceNameClash(e, other, key, svc, ctx));
       }
     }
   }
+  return problems;
+}
+
+/** `e`'s service name `svc` (under `key`) is already used by the earlier section `other`. */
+function serviceNameClash(
+  e: Entry,
+  other: Entry,
+  key: string,
+  svc: string,
+  ctx: ValidationContext,
+): Problem {
+  const [mine, theirs] = isOwned(e, ctx) || !isOwned(other, ctx) ? [e, other] : [other, e];
+  return problem(
+    isOwned(e, ctx) || isOwned(other, ctx),
+    `${field(mine, spelling(mine.section, key, svc), ctx)}: service name "${svc}" is also used by ${labelOf(theirs)}; every cluster needs its own extension and proxy service names`,
+  );
+}
+
+function serviceClusterProblems(sections: Entry[], ctx: ValidationContext): Problem[] {
+  const problems: Problem[] = [];
   const clusters = new Map<string, Entry>();
   for (const e of sections) {
     for (const cluster of new Set(valuesOf(e.section, "ServiceCluster"))) {
@@ -246,78 +269,99 @@ export function validateCoreConfig(config: CoreConfig, ctx: ValidationContext): 
       }
     }
   }
+  return problems;
+}
 
-  const eligible = new Map<Entry, NodeView[]>();
-  if (ctx.nodes) for (const e of sections) eligible.set(e, eligibleNodes(e.section, ctx.nodes));
-
+function sharedPortProblems(
+  sections: Entry[],
+  eligible: Map<Entry, NodeView[]>,
+  ctx: ValidationContext,
+): Problem[] {
   const ports = sections.map((e) => portsOf(e.section));
+  const problems: Problem[] = [];
   for (const [i, j] of pairsSharingAPort(ports)) {
-    const a = sections[i];
-    const b = sections[j];
-    if (a.name === b.name) continue;
-    const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
-    const involved = isOwned(a, ctx) || isOwned(b, ctx);
-    // The first of a's ports that b publishes too; the pair exists because there is one.
+    if (sections[i].name === sections[j].name) continue;
+    // The first of i's ports that j publishes too; the pair exists because there is one.
     const shared = ports[i].find((p) => ports[j].includes(p))!;
-    const key = portKey(first.section, shared);
-    if (modeOf(a.section) !== "host" || modeOf(b.section) !== "host") {
-      problems.push(
-        problem(
-          involved,
-          `${field(first, key, ctx)}: port ${shared} is also published by ${labelOf(other)}, and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
-        ),
-      );
-      continue;
-    }
-    // Host mode: the same port is fine on different nodes, a clash where both may run.
-    const overlap = (eligible.get(a) ?? []).filter((n) =>
-      (eligible.get(b) ?? []).some((m) => m.id === n.id),
-    );
-    if (overlap.length) {
-      problems.push(
-        problem(
-          involved,
-          `${field(first, key, ctx)}: host-mode clusters ${first.name} and ${other.name} both publish port ${shared} and can both place proxies on ${overlap
-            .map((n) => n.hostname)
-            .join(", ")}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
-        ),
-      );
-    }
+    const clash = portClash(sections[i], sections[j], shared, eligible, ctx);
+    if (clash) problems.push(clash);
   }
+  return problems;
+}
 
-  if (ctx.nodes) {
-    // A constraint Swarm refuses is reported above; placing with it would only repeat that.
-    const parses = (s: ExtensionSection) =>
-      ["Constraints", "ProxyConstraints"].every((k) =>
-        constraintsOf(s, k).every((c) => !("error" in parseConstraint(c))),
+/** The problem with sections `a` and `b` (in config order) both publishing `shared`, if any. */
+function portClash(
+  a: Entry,
+  b: Entry,
+  shared: number,
+  eligible: Map<Entry, NodeView[]>,
+  ctx: ValidationContext,
+): Problem | undefined {
+  const [first, other] = isOwned(b, ctx) && !isOwned(a, ctx) ? [b, a] : [a, b];
+  const involved = isOwned(a, ctx) || isOwned(b, ctx);
+  const key = portKey(first.section, shared);
+  if (modeOf(a.section) !== "host" || modeOf(b.section) !== "host") {
+    return problem(
+      involved,
+      `${field(first, key, ctx)}: port ${shared} is also published by ${labelOf(other)}, and ingress mode reserves a port on every node; give each cluster its own ports, or publish both in host mode on disjoint nodes`,
+    );
+  }
+  // Host mode: the same port is fine on different nodes, a clash where both may run.
+  const overlap = (eligible.get(a) ?? []).filter((n) =>
+    (eligible.get(b) ?? []).some((m) => m.id === n.id),
+  );
+  if (!overlap.length) return undefined;
+  return problem(
+    involved,
+    `${field(first, key, ctx)}: host-mode clusters ${first.name} and ${other.name} both publish port ${shared} and can both place proxies on ${overlap
+      .map((n) => n.hostname)
+      .join(", ")}; use other ports or make their ingress nodes (ProxyConstraints) disjoint`,
+  );
+}
+
+/** Whether the live nodes can run each section's proxies and extension. */
+function placementProblems(
+  sections: Entry[],
+  eligible: Map<Entry, NodeView[]>,
+  nodes: NodeView[],
+  ctx: ValidationContext,
+): Problem[] {
+  // A constraint Swarm refuses is reported by sectionProblems; placing with it would only
+  // repeat that.
+  const parses = (s: ExtensionSection) =>
+    ["Constraints", "ProxyConstraints"].every((k) =>
+      constraintsOf(s, k).every((c) => !("error" in parseConstraint(c))),
+    );
+  const problems: Problem[] = [];
+  for (const e of sections.filter((e) => parses(e.section))) {
+    const proxies = proxyPlacementProblem(e, eligible.get(e)?.length ?? 0, ctx);
+    if (proxies) problems.push(proxies);
+    if (isOwned(e, ctx) && !eligibleNodes(e.section, nodes, "Constraints").length) {
+      problems.push(
+        error(
+          `${field(e, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(e.section, "Constraints").join(", ")}]; fix the constraints`,
+        ),
       );
-    for (const e of sections.filter((e) => parses(e.section))) {
-      const s = e.section;
-      const owned = isOwned(e, ctx);
-      const replicas = get(s, "ProxyReplicas");
-      const n = eligible.get(e)?.length ?? 0;
-      const host = modeOf(s) === "host";
-      const need =
-        host && typeof replicas === "number"
-          ? replicas
-          : Math.min(1, typeof replicas === "number" ? replicas : 1);
-      if (n < need) {
-        problems.push(
-          problem(
-            owned,
-            `${field(e, "ProxyConstraints", ctx)}: ${host ? `${replicas} host-mode proxies need ${replicas} nodes` : "the proxies need a node"} matching ProxyConstraints ` +
-              `[${constraintsOf(s, "ProxyConstraints").join(", ")}], but ${n} match; label more ingress nodes, fix the constraints or lower proxyReplicas`,
-          ),
-        );
-      }
-      if (owned && !eligibleNodes(s, ctx.nodes, "Constraints").length) {
-        problems.push(
-          error(
-            `${field(e, "Constraints", ctx)}: no node matches the extension's Constraints [${constraintsOf(s, "Constraints").join(", ")}]; fix the constraints`,
-          ),
-        );
-      }
     }
   }
   return problems;
+}
+
+/** The problem when fewer than the section's proxies need match its ProxyConstraints (`n`). */
+function proxyPlacementProblem(e: Entry, n: number, ctx: ValidationContext): Problem | undefined {
+  const s = e.section;
+  const replicas = get(s, "ProxyReplicas");
+  const host = modeOf(s) === "host";
+  // A host-mode proxy holds its ports on its node, so each replica needs a node of its own;
+  // ingress-mode replicas can share one.
+  const need =
+    host && typeof replicas === "number"
+      ? replicas
+      : Math.min(1, typeof replicas === "number" ? replicas : 1);
+  if (n >= need) return undefined;
+  return problem(
+    isOwned(e, ctx),
+    `${field(e, "ProxyConstraints", ctx)}: ${host ? `${replicas} host-mode proxies need ${replicas} nodes` : "the proxies need a node"} matching ProxyConstraints ` +
+      `[${constraintsOf(s, "ProxyConstraints").join(", ")}], but ${n} match; label more ingress nodes, fix the constraints or lower proxyReplicas`,
+  );
 }

@@ -276,6 +276,20 @@ function redirectProblems(value: string, hosts: string[] | undefined): string[] 
   return problems;
 }
 
+/** A problem before its `services.<name>.deploy.labels.` prefix: the label, and what is wrong. */
+type Finding = readonly [label: string, what: string];
+
+/** A service with com.docker.lb.* labels, as the rules below read it. */
+interface RoutedService {
+  name: string;
+  svc: ComposeService;
+  labels: Record<string, string>;
+  /** The names in com.docker.lb.hosts; undefined when it is unset or empty. */
+  hosts: string[] | undefined;
+}
+
+const isTrue = (labels: Record<string, string>, label: string) => labels[label]?.trim() === "true";
+
 /** Problems with the com.docker.lb.* labels of every routed service, each naming label and fix. */
 export function validateRouting(
   compose: ComposeFile,
@@ -286,142 +300,221 @@ export function validateRouting(
   const names = secretNames(compose, stack);
   for (const [name, svc] of Object.entries(compose.services ?? {})) {
     const labels = labelMap(svc.deploy?.labels);
-    const at = (label: string) => `services.${name}.deploy.labels.${label}`;
-    const add = (label: string, what: string) => problems.push(`${at(label)}: ${what}`);
-    if (
-      ctx.collection &&
-      labels[ACCESS_LABEL] !== undefined &&
-      labels[ACCESS_LABEL] !== ctx.collection
-    ) {
-      add(
-        ACCESS_LABEL,
-        `"${labels[ACCESS_LABEL]}" is not this environment's collection; set it to "${ctx.collection}"`,
-      );
+    // The collection label is UCP's, not Interlock's, so unrouted services are checked too.
+    const findings = collectionProblems(labels, ctx);
+    if (Object.keys(labels).some((k) => k.startsWith(LB))) {
+      const routed = { name, svc, labels, hosts: hostsOf(labels) };
+      findings.push(...routedServiceProblems(routed, compose, stack, ctx, names));
     }
-    if (!Object.keys(labels).some((k) => k.startsWith(LB))) continue;
-    const is = (label: string) => labels[label]?.trim() === "true";
-
-    // The labels every routed service needs, and the values only the context can judge.
-    const hostsLabel = labels[`${LB}hosts`];
-    const hosts = hostsLabel ? hostsLabel.split(",").map((x) => x.trim()) : undefined;
-    // The documented catch-all service has no hosts of its own (create-proxy-service page).
-    if (!hosts && !is(`${LB}default_backend`))
-      add(
-        `${LB}hosts`,
-        "missing; a routed service needs the host names it serves, e.g. app.example.com",
-      );
-    for (const h of hosts ?? []) {
-      if (!HOST.test(h))
-        add(
-          `${LB}hosts`,
-          `"${h}" is not a host name (no scheme, port or path); e.g. app.example.com`,
-        );
-    }
-    const port = labels[`${LB}port`];
-    if (port === undefined)
-      add(`${LB}port`, "missing; set the container port the proxy should reach, e.g. 8080");
-    else if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)
-      add(`${LB}port`, `"${port}" is not a port number (1-65535)`);
-    const cluster = labels[`${LB}service_cluster`];
-    if (cluster !== undefined && !ctx.clusters.includes(cluster)) {
-      add(
-        `${LB}service_cluster`,
-        `"${cluster}" is not a service cluster of the Interlock config (${ctx.clusters.join(", ") || "none"}); use one of them`,
-      );
-    }
-    const network = labels[`${LB}network`];
-    const nets = serviceNetworks(compose, stack, svc);
-    if (network !== undefined && !nets.includes(network)) {
-      add(
-        `${LB}network`,
-        `"${network}" is not one of the service's networks (${nets.join(", ")}); use one of them`,
-      );
-    }
-    if (network === undefined && nets.length > 1) {
-      add(
-        `${LB}network`,
-        `missing, and the service is on ${nets.length} networks; name the one the proxy joins`,
-      );
-    }
-
-    // Each label's own type; unknown labels get the nearest documented one.
-    for (const [label, value] of Object.entries(labels)) {
-      if (!label.startsWith(LB)) continue;
-      const spec = LB_LABELS[label];
-      if (!spec) {
-        const near = ALIASES[label] ?? nearestLabel(label);
-        add(
-          label,
-          near
-            ? `not an Interlock label; did you mean ${near}?`
-            : `not an Interlock label; use one from the table at ${LB_LABELS_DOC}`,
-        );
-        continue;
-      }
-      if (["hosts", "port", "network", "serviceCluster"].includes(spec.type)) continue;
-      const wrong =
-        spec.type === "secret"
-          ? value.trim() === ""
-            ? typeProblem("string", value, spec.example)
-            : secretProblem(value.trim(), name, svc, names)
-          : spec.type === "redirects"
-            ? undefined
-            : typeProblem(spec.type, value, spec.example);
-      if (wrong) add(label, wrong);
-    }
-
-    // Rules between labels.
-    if (labels[`${LB}backend_mode`]?.trim() === "vip") {
-      // VIP mode routes to the service VIP, not to tasks (use-service-labels, routing-modes).
-      const vip = `with com.docker.lb.backend_mode "vip"; remove this label or set backend_mode to "task"`;
-      if (labels[`${LB}sticky_session_cookie`] !== undefined)
-        add(`${LB}sticky_session_cookie`, `sticky sessions are not supported ${vip}`);
-      if (is(`${LB}ip_hash`))
-        add(`${LB}ip_hash`, `IP-hash persistent sessions are not supported ${vip}`);
-      if (labels[`${LB}websocket_endpoints`] !== undefined)
-        add(`${LB}websocket_endpoints`, `websockets are not supported ${vip}`);
-    }
-    const redirects = labels[`${LB}redirects`];
-    if (redirects !== undefined) {
-      if (redirects.trim() === "")
-        add(
-          `${LB}redirects`,
-          typeProblem("string", redirects, LB_LABELS[`${LB}redirects`].example)!,
-        );
-      for (const p of redirectProblems(redirects, hosts)) add(`${LB}redirects`, p);
-      if (is(`${LB}ssl_passthrough`))
-        add(
-          `${LB}redirects`,
-          "redirects do not work with com.docker.lb.ssl_passthrough; remove the redirects, or terminate TLS at the proxy (ssl_cert and ssl_key) instead of passing it through",
-        );
-    }
-    const cert = labels[`${LB}ssl_cert`];
-    const key = labels[`${LB}ssl_key`];
-    if (cert !== undefined && key === undefined)
-      add(
-        `${LB}ssl_key`,
-        "missing, and com.docker.lb.ssl_cert is set; the proxy needs both, so name the key's secret too",
-      );
-    if (key !== undefined && cert === undefined)
-      add(
-        `${LB}ssl_cert`,
-        "missing, and com.docker.lb.ssl_key is set; the proxy needs both, so name the certificate's secret too",
-      );
-    if (labels[`${LB}client_ca_cert`] !== undefined && (cert === undefined || key === undefined))
-      add(
-        `${LB}client_ca_cert`,
-        "mutual TLS needs TLS ended at the proxy; set com.docker.lb.ssl_cert and com.docker.lb.ssl_key too",
-      );
-    if (
-      labels[`${LB}context_root_rewrite`] !== undefined &&
-      labels[`${LB}context_root`] === undefined
-    )
-      add(
-        `${LB}context_root_rewrite`,
-        "set without com.docker.lb.context_root, so there is nothing to rewrite; set context_root (e.g. /app) or remove this label",
-      );
+    for (const [label, what] of findings)
+      problems.push(`services.${name}.deploy.labels.${label}: ${what}`);
   }
   return problems;
+}
+
+/** A routed service's problems, in the order they are reported. */
+function routedServiceProblems(
+  r: RoutedService,
+  compose: ComposeFile,
+  stack: string,
+  ctx: RoutingContext,
+  names: Record<string, string>,
+): Finding[] {
+  return [
+    // The labels every routed service needs, and the values only the context can judge.
+    ...hostsProblems(r),
+    ...portProblems(r.labels),
+    ...clusterProblems(r.labels, ctx),
+    ...networkProblems(r, compose, stack),
+    ...labelTypeProblems(r, names),
+    // Rules between labels.
+    ...vipProblems(r.labels),
+    ...redirectLabelProblems(r),
+    ...tlsProblems(r.labels),
+    ...contextRootProblems(r.labels),
+  ];
+}
+
+function hostsOf(labels: Record<string, string>): string[] | undefined {
+  const hostsLabel = labels[`${LB}hosts`];
+  return hostsLabel ? hostsLabel.split(",").map((x) => x.trim()) : undefined;
+}
+
+function collectionProblems(labels: Record<string, string>, ctx: RoutingContext): Finding[] {
+  const access = labels[ACCESS_LABEL];
+  if (!ctx.collection || access === undefined || access === ctx.collection) return [];
+  return [
+    [
+      ACCESS_LABEL,
+      `"${access}" is not this environment's collection; set it to "${ctx.collection}"`,
+    ],
+  ];
+}
+
+function hostsProblems({ labels, hosts }: RoutedService): Finding[] {
+  const out: Finding[] = [];
+  // The documented catch-all service has no hosts of its own (create-proxy-service page).
+  if (!hosts && !isTrue(labels, `${LB}default_backend`))
+    out.push([
+      `${LB}hosts`,
+      "missing; a routed service needs the host names it serves, e.g. app.example.com",
+    ]);
+  for (const h of hosts ?? []) {
+    if (!HOST.test(h))
+      out.push([
+        `${LB}hosts`,
+        `"${h}" is not a host name (no scheme, port or path); e.g. app.example.com`,
+      ]);
+  }
+  return out;
+}
+
+function portProblems(labels: Record<string, string>): Finding[] {
+  const port = labels[`${LB}port`];
+  if (port === undefined)
+    return [[`${LB}port`, "missing; set the container port the proxy should reach, e.g. 8080"]];
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    return [[`${LB}port`, `"${port}" is not a port number (1-65535)`]];
+  return [];
+}
+
+function clusterProblems(labels: Record<string, string>, ctx: RoutingContext): Finding[] {
+  const cluster = labels[`${LB}service_cluster`];
+  if (cluster === undefined || ctx.clusters.includes(cluster)) return [];
+  return [
+    [
+      `${LB}service_cluster`,
+      `"${cluster}" is not a service cluster of the Interlock config (${ctx.clusters.join(", ") || "none"}); use one of them`,
+    ],
+  ];
+}
+
+function networkProblems(r: RoutedService, compose: ComposeFile, stack: string): Finding[] {
+  const network = r.labels[`${LB}network`];
+  const nets = serviceNetworks(compose, stack, r.svc);
+  if (network !== undefined && !nets.includes(network))
+    return [
+      [
+        `${LB}network`,
+        `"${network}" is not one of the service's networks (${nets.join(", ")}); use one of them`,
+      ],
+    ];
+  if (network === undefined && nets.length > 1)
+    return [
+      [
+        `${LB}network`,
+        `missing, and the service is on ${nets.length} networks; name the one the proxy joins`,
+      ],
+    ];
+  return [];
+}
+
+/** Each label's own type; unknown labels get the nearest documented one. */
+function labelTypeProblems(r: RoutedService, names: Record<string, string>): Finding[] {
+  const out: Finding[] = [];
+  for (const [label, value] of Object.entries(r.labels)) {
+    if (!label.startsWith(LB)) continue;
+    const wrong = labelValueProblem(label, value, r, names);
+    if (wrong) out.push([label, wrong]);
+  }
+  return out;
+}
+
+/** `<what is wrong>; <the fix>` for one com.docker.lb.* label, or undefined when it is fine. */
+function labelValueProblem(
+  label: string,
+  value: string,
+  r: RoutedService,
+  names: Record<string, string>,
+): string | undefined {
+  const spec = LB_LABELS[label];
+  if (!spec) {
+    const near = ALIASES[label] ?? nearestLabel(label);
+    return near
+      ? `not an Interlock label; did you mean ${near}?`
+      : `not an Interlock label; use one from the table at ${LB_LABELS_DOC}`;
+  }
+  switch (spec.type) {
+    // Judged against the context (and redirects entry by entry) by the other rules.
+    case "hosts":
+    case "port":
+    case "network":
+    case "serviceCluster":
+    case "redirects":
+      return undefined;
+    case "secret":
+      return value.trim() === ""
+        ? typeProblem("string", value, spec.example)
+        : secretProblem(value.trim(), r.name, r.svc, names);
+    default:
+      return typeProblem(spec.type, value, spec.example);
+  }
+}
+
+function vipProblems(labels: Record<string, string>): Finding[] {
+  if (labels[`${LB}backend_mode`]?.trim() !== "vip") return [];
+  // VIP mode routes to the service VIP, not to tasks (use-service-labels, routing-modes).
+  const vip = `with com.docker.lb.backend_mode "vip"; remove this label or set backend_mode to "task"`;
+  const out: Finding[] = [];
+  if (labels[`${LB}sticky_session_cookie`] !== undefined)
+    out.push([`${LB}sticky_session_cookie`, `sticky sessions are not supported ${vip}`]);
+  if (isTrue(labels, `${LB}ip_hash`))
+    out.push([`${LB}ip_hash`, `IP-hash persistent sessions are not supported ${vip}`]);
+  if (labels[`${LB}websocket_endpoints`] !== undefined)
+    out.push([`${LB}websocket_endpoints`, `websockets are not supported ${vip}`]);
+  return out;
+}
+
+function redirectLabelProblems({ labels, hosts }: RoutedService): Finding[] {
+  const label = `${LB}redirects`;
+  const redirects = labels[label];
+  if (redirects === undefined) return [];
+  const out: Finding[] = [];
+  if (redirects.trim() === "")
+    out.push([label, typeProblem("string", redirects, LB_LABELS[label].example)!]);
+  for (const p of redirectProblems(redirects, hosts)) out.push([label, p]);
+  if (isTrue(labels, `${LB}ssl_passthrough`))
+    out.push([
+      label,
+      "redirects do not work with com.docker.lb.ssl_passthrough; remove the redirects, or terminate TLS at the proxy (ssl_cert and ssl_key) instead of passing it through",
+    ]);
+  return out;
+}
+
+function tlsProblems(labels: Record<string, string>): Finding[] {
+  const cert = labels[`${LB}ssl_cert`];
+  const key = labels[`${LB}ssl_key`];
+  const out: Finding[] = [];
+  if (cert !== undefined && key === undefined)
+    out.push([
+      `${LB}ssl_key`,
+      "missing, and com.docker.lb.ssl_cert is set; the proxy needs both, so name the key's secret too",
+    ]);
+  if (key !== undefined && cert === undefined)
+    out.push([
+      `${LB}ssl_cert`,
+      "missing, and com.docker.lb.ssl_key is set; the proxy needs both, so name the certificate's secret too",
+    ]);
+  if (labels[`${LB}client_ca_cert`] !== undefined && (cert === undefined || key === undefined))
+    out.push([
+      `${LB}client_ca_cert`,
+      "mutual TLS needs TLS ended at the proxy; set com.docker.lb.ssl_cert and com.docker.lb.ssl_key too",
+    ]);
+  return out;
+}
+
+function contextRootProblems(labels: Record<string, string>): Finding[] {
+  if (
+    labels[`${LB}context_root_rewrite`] === undefined ||
+    labels[`${LB}context_root`] !== undefined
+  )
+    return [];
+  return [
+    [
+      `${LB}context_root_rewrite`,
+      "set without com.docker.lb.context_root, so there is nothing to rewrite; set context_root (e.g. /app) or remove this label",
+    ],
+  ];
 }
 
 /** The documented label nearest to `label` (case-insensitive edit distance), if it is close. */
