@@ -21,7 +21,8 @@ async function engineLog(level: "warn" | "info", message: string): Promise<void>
   };
   const options = state.getStore().settings.options;
   const [script, engineAddr] = process.argv.slice(1);
-  if (!options.engineAddr && /dynamic-provider/.test(script ?? "") && engineAddr)
+  // The SDK's cmd/dynamic-provider, or the project's build/dynamicProvider.js that starts it.
+  if (!options.engineAddr && /dynamic-?provider/i.test(script ?? "") && engineAddr)
     options.engineAddr = engineAddr;
   await log[level](message);
 }
