@@ -8,7 +8,7 @@
 // use (provider/util/dynamicResource.ts). Likewise ../provider module by module: the AWS edge
 // (and @pulumi/aws, a tenth of a second to load) is loaded only by a stack that configures one.
 import { Config } from "@pulumi/pulumi/config";
-import { RunError } from "@pulumi/pulumi/errors";
+import { programError } from "./programError";
 import * as log from "@pulumi/pulumi/log";
 import { getStack } from "@pulumi/pulumi/metadata";
 import {
@@ -39,7 +39,7 @@ export async function ingressProgram(): Promise<Record<string, unknown>> {
   } catch (err) {
     if (!(err instanceof StackConfigError)) throw err;
     await Promise.all(err.problems.map((problem) => log.error(problem)));
-    throw new RunError(
+    throw programError(
       `the stack config has ${err.problems.length} problem(s), listed above; nothing was changed`,
     );
   }

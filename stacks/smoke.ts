@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi/output";
 import * as log from "@pulumi/pulumi/log";
-import { RunError } from "@pulumi/pulumi/errors";
+import { programError } from "./programError";
 import { isDryRun } from "@pulumi/pulumi/runtime/settings";
 import type { EnvironmentSpec, SmokeSettings } from "../provider/config";
 import { probe, smokeRoutes, type SmokeResult } from "../provider/swarm/smoke";
@@ -58,7 +58,7 @@ async function run(
   const failed = checked.filter(([, r]) => r.problem);
   const lines = failed.map(([host, r]) => `smoke: ${host} (${r.app}) ${r.problem}`);
   if (failed.length && settings.required)
-    throw new RunError(
+    throw programError(
       `${lines.join("\n")}\nthe stack is deployed, but interlock-ingress:smoke.required is set and ${failed.length} host(s) did not answer`,
     );
   for (const line of lines) await log.warn(line);
