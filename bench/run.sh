@@ -68,6 +68,13 @@ drift_engine=$(for _ in 1 2 3 4 5; do secs node build/prebuilt.js scripts/drift 
 drift_engine_calls=$(counted 5)
 preview=$(for _ in 1 2 3 4 5; do secs pulumi preview "${stack[@]}" --expect-no-changes; done | median)
 preview_calls=$(counted 5)
+# A stack-config error (a misspelled key), which preview must refuse: the time to the refusal.
+sed 's/publishMode: host/publishmode: host/' "$config" >"$config.bad"
+refused=$(for _ in 1 2 3; do
+  t0=$(date +%s.%N)
+  ! pulumi preview --stack lab --config-file "$config.bad" >/dev/null 2>&1 || { echo "bench: the misspelled key was not refused" >&2; exit 1; }
+  echo "$(date +%s.%N) - $t0" | bc
+done | median)
 pulumi destroy "${stack[@]}" --yes >/dev/null 2>&1
 bash lab/lab baseline >/dev/null 2>&1
 
@@ -85,6 +92,7 @@ printf '| npm run drift -- --engine, no changes (median of 5; %sx Ansible; %s pe
 printf '| pulumi preview, no changes (median of 5; %sx Ansible; %s per run) | %.1f |\n' "$(ratio "$preview" "$ansible")" "$preview_calls" "$preview"
 check200=$(npx ts-node --transpile-only bench/renderScale.ts 200 | awk '{print $2}')
 check2000=$(npx ts-node --transpile-only bench/renderScale.ts 2000 | awk '{print $2}')
+printf '| pulumi preview refusing a misspelled stack-config key (median of 3) | %.1f |\n' "$refused"
 printf '| check of a live config with 200 foreign sections (median of 5) | %.2f |\n' "$check200"
 printf '| check of a live config with 2000 foreign sections (median of 5) | %.2f |\n' "$check2000"
 
