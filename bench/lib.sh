@@ -46,14 +46,14 @@ start_rss_sampler() {
   (
     while :; do
       for d in /proc/[0-9]*; do
-        cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+        cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
         case "$cmd" in
-          *cmd/dynamic-provider*) kind=provider ;;
+          *build/dynamicProvider.js* | *cmd/dynamic-provider*) kind=provider ;;
           *@pulumi/pulumi/cmd/run*) kind=program ;;
-          */pulumi\ up* | */pulumi\ preview*) kind=cli ;;
+          pulumi\ up* | pulumi\ preview* | */pulumi\ up* | */pulumi\ preview*) kind=cli ;;
           *) continue ;;
         esac
-        kb=$(awk '/^VmHWM:/ {print $2}' "$d/status" 2>/dev/null) || continue
+        kb=$(awk '/^VmHWM:/ {print $2}' 2>/dev/null <"$d/status") || continue
         [[ -n $kb ]] && echo "$kind ${d#/proc/} $kb"
       done
       sleep 0.2
