@@ -9,6 +9,7 @@ import type Dockerode from "dockerode";
 import { findByName, listObjects } from "../docker/objects";
 import type { SwarmService } from "../docker/types";
 import type { ServiceSummary } from "./appStack";
+import { deepEqual } from "../util/canonical";
 import { engineWarn } from "../util/engineLog";
 import { pollUntil } from "../util/poll";
 import { serviceTasks, stackServices } from "./stackObjects";
@@ -148,23 +149,22 @@ const ROUTE_LABELS = ["hosts", "port", "network", "ssl_passthrough", "service_cl
   (k) => `com.docker.lb.${k}`,
 );
 
+/** A routed service's route labels (it has com.docker.lb.hosts), or undefined. */
+function routeOf(labels: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!labels?.["com.docker.lb.hosts"]) return undefined;
+  return Object.fromEntries(ROUTE_LABELS.filter((k) => k in labels).map((k) => [k, labels[k]]));
+}
+
 /** Per routed service (one with com.docker.lb.hosts), its route labels only. */
 export function routeLabels(
   services: Record<string, ServiceSummary>,
 ): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   for (const [name, { labels }] of Object.entries(services ?? {})) {
-    if (!labels?.["com.docker.lb.hosts"]) continue;
-    out[name] = Object.fromEntries(
-      ROUTE_LABELS.filter((k) => k in labels).map((k) => [k, labels[k]]),
-    );
+    const route = routeOf(labels);
+    if (route) out[name] = route;
   }
   return out;
-}
-
-function routeOf(labels: Record<string, string> | undefined): string | undefined {
-  if (!labels?.["com.docker.lb.hosts"]) return undefined;
-  return JSON.stringify(ROUTE_LABELS.map((k) => labels[k] ?? null));
 }
 
 /**
@@ -185,7 +185,7 @@ export async function reroutedProxies(
   const clusters = new Set<string>();
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const [was, will] = [before.get(name), after.get(name)];
-    if (routeOf(was) === routeOf(will)) continue;
+    if (deepEqual(routeOf(was), routeOf(will))) continue;
     for (const labels of [was, will])
       if (routeOf(labels)) clusters.add(labels!["com.docker.lb.service_cluster"] ?? "");
   }
