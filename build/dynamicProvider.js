@@ -47,4 +47,8 @@ standIn.exports = new Proxy(
 );
 require.cache[runtimeIndex] = standIn;
 
-require(path.join(sdk, "cmd", "dynamic-provider", "index.js"));
+// Seen from inside, the process is the SDK's entry, as the SDK's own launcher starts it (the
+// providers' engine logging recognises the provider process by it, provider/util/engineLog.ts).
+const entry = path.join(sdk, "cmd", "dynamic-provider", "index.js");
+process.argv[1] = entry;
+require(entry);

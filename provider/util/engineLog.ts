@@ -21,8 +21,7 @@ async function engineLog(level: "warn" | "info", message: string): Promise<void>
   };
   const options = state.getStore().settings.options;
   const [script, engineAddr] = process.argv.slice(1);
-  // The SDK's cmd/dynamic-provider, or the project's build/dynamicProvider.js that starts it.
-  if (!options.engineAddr && /dynamic-?provider/i.test(script ?? "") && engineAddr)
+  if (!options.engineAddr && /dynamic-provider/.test(script ?? "") && engineAddr)
     options.engineAddr = engineAddr;
   await log[level](message);
 }

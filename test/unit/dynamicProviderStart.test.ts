@@ -15,14 +15,19 @@ const provrpc = fromSdk("@pulumi/pulumi/proto/provider_grpc_pb");
 const emptyproto = fromSdk("google-protobuf/google/protobuf/empty_pb");
 
 /** Starts the plugin as the engine does; resolves with its port and what it had loaded then. */
-function startPlugin(): Promise<{ port: number; loaded: string[]; stop: () => void }> {
+function startPlugin(): Promise<{
+  port: number;
+  script: string;
+  loaded: string[];
+  stop: () => void;
+}> {
   // `node -e` has no script in argv: the dummy keeps the engine address at argv[2].
   const probe = `
     process.argv.splice(1, 0, "plugin");
     const log = console.log;
     console.log = (line) => {
       log(line);
-      process.stderr.write(JSON.stringify(Object.keys(require.cache)) + "\\n");
+      process.stderr.write(JSON.stringify([process.argv[1], ...Object.keys(require.cache)]) + "\\n");
     };
     require(${JSON.stringify(path.join(REPO, "build/dynamicProvider.js"))});`;
   const child = spawn(process.execPath, ["-e", probe, "127.0.0.1:1"], { cwd: REPO });
@@ -33,8 +38,10 @@ function startPlugin(): Promise<{ port: number; loaded: string[]; stop: () => vo
     child.stderr.on("data", (d) => {
       err += d;
       const line = err.split("\n").find((l) => l.startsWith("["));
-      if (out.trim() && line)
-        resolve({ port: Number(out.trim()), loaded: JSON.parse(line), stop: () => child.kill() });
+      if (out.trim() && line) {
+        const [script, ...loaded] = JSON.parse(line) as string[];
+        resolve({ port: Number(out.trim()), script, loaded, stop: () => child.kill() });
+      }
     });
     child.on("exit", (code) => reject(new Error(`plugin exited ${code}: ${err}`)));
   });
@@ -57,6 +64,8 @@ describe("the dynamic-provider plugin's start", function () {
       );
       client.close();
       assert.strictEqual(version, require("@pulumi/pulumi/package.json").version);
+      // As the SDK's launcher starts it: what tells a provider process apart (engineLog.ts).
+      assert.strictEqual(plugin.script, path.join(sdk, "cmd", "dynamic-provider", "index.js"));
       const sdkIndex = require.resolve("@pulumi/pulumi");
       assert.ok(!plugin.loaded.includes(sdkIndex), "the SDK's index is not loaded");
       assert.deepStrictEqual(
