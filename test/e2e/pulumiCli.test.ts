@@ -210,8 +210,9 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
   });
 
   it("Ctrl-C during up: the CLI cancels after the step in flight; the next up does the rest, and nothing is left to change", async () => {
-    // The dev port change above, and the demo for test too: its app stack waits for the
-    // Interlock config, so an interrupt during the rollout leaves it for the next up.
+    // The dev port change above, and the demo for test too: its routes wait for the Interlock
+    // config (its app stack may start during the rollout, or not, as the interrupt falls), so an
+    // interrupt during the rollout leaves them for the next up.
     for (const [key, value] of [
       ["interlock-ingress:demo.environments[1]", "test"],
       ["interlock-ingress:demo.hosts.test", "ingress-demo-test.lab.capstonec.net"],
@@ -230,12 +231,15 @@ describe("the pulumi CLI on the lab stack, as a user runs it", function () {
     assert.match(interrupted.out, /\^C received; cancelling/);
     assert.match(interrupted.out, /error: update canceled/);
     assert.match(interrupted.out, /InterlockConfig interlock updated/);
-    assert.doesNotMatch(interrupted.out, /AppStack demotest creat(ing|ed)/);
-    assert.ok(!(await serviceNames()).includes("demotest_demo"));
+    assert.doesNotMatch(interrupted.out, /AppRoutes demotest-routes creat(ing|ed)/);
+    const startedBefore = /AppStack demotest created/.test(interrupted.out);
+    assert.strictEqual((await serviceNames()).includes("demotest_demo"), startedBefore);
 
     const resumed = cli("up", "--yes");
     assert.strictEqual(resumed.code, 0, resumed.out);
-    assert.match(resumed.out, /AppStack demotest created/);
+    assert.match(resumed.out, /AppRoutes demotest-routes created/);
+    // The app stack is created once, by whichever up got to it.
+    assert.strictEqual(/AppStack demotest created/.test(resumed.out), !startedBefore, resumed.out);
     assert.doesNotMatch(resumed.out, /InterlockConfig interlock updat/);
     const clean = cli("preview", "--expect-no-changes");
     assert.strictEqual(clean.code, 0, clean.out);
