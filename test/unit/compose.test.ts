@@ -79,3 +79,30 @@ describe("compose: the blog's docker-compose.yml", () => {
     assert.throws(() => parseCompose("services: [\n"), ComposeError);
   });
 });
+
+describe("compose: the schema's validator", () => {
+  const key = Symbol.for("interlock-ingress.composeValidator");
+  const cache = globalThis as { [key]?: unknown };
+
+  it("is compiled once per process, also in the provider's serialized closure", async () => {
+    // The dynamic provider runs the build's serialization of the provider, in which a module's
+    // variables are rebuilt on every call: a cache kept in one never hits there.
+    const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+      serializeFunction: (f: () => unknown) => Promise<{ text: string }>;
+    };
+    const { text } = await serializeFunction(() => parseCompose);
+    const Module = require("module") as new (id: string) => NodeJS.Module & {
+      _compile(src: string, file: string): void;
+    };
+    const closure = new Module("closure");
+    closure.paths = module.paths;
+    closure._compile(text, path.join(__dirname, "closure.js"));
+    const parse = (closure.exports as { handler: () => typeof parseCompose }).handler();
+    delete cache[key];
+    parse(blog);
+    const compiled = cache[key];
+    assert.strictEqual(typeof compiled, "function");
+    parse(blog);
+    assert.strictEqual(cache[key], compiled);
+  });
+});
