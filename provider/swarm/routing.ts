@@ -11,6 +11,7 @@ import type { SwarmService } from "../docker/types";
 import type { ServiceSummary } from "./appStack";
 import { deepEqual } from "../util/canonical";
 import { engineWarn } from "../util/engineLog";
+import { withWakeup } from "../docker/events";
 import { pollUntil } from "../util/poll";
 import { serviceTasks, stackServices } from "./stackObjects";
 
@@ -126,7 +127,7 @@ export async function awaitProxiesRolled(
   timeoutMs: number,
   pollMs = 1000,
 ): Promise<void> {
-  await waitForInterlock(stack, timeoutMs, pollMs, async () => {
+  await waitForInterlock(docker, stack, timeoutMs, pollMs, async () => {
     const pending: string[] = [];
     for (const m of marks) {
       const proxy = await findByName(docker, "service", m.proxy);
@@ -194,24 +195,28 @@ export async function reroutedProxies(
 
 /** Waits until `pending` finds nothing Interlock has left to do; warns at the bound. */
 async function waitForInterlock(
+  docker: Dockerode,
   stack: string,
   timeoutMs: number,
   pollMs: number,
   pending: () => Promise<string[]>,
 ): Promise<void> {
-  await pollUntil(
-    {
-      timeoutMs,
-      pollMs,
-      pending: (now) => now.join(", "),
-      describe: (now) => console.error(`stack ${stack}: waiting for Interlock: ${now}`),
-      onTimeout: (now) =>
-        engineWarn(
-          `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now.join(", ")}); ` +
-            `see docker service logs of the cluster's ucp-interlock-extension service`,
-        ),
-    },
-    pending,
+  await withWakeup(docker, ["service"], (wakeup) =>
+    pollUntil(
+      {
+        timeoutMs,
+        pollMs,
+        wakeup,
+        pending: (now) => now.join(", "),
+        describe: (now) => console.error(`stack ${stack}: waiting for Interlock: ${now}`),
+        onTimeout: (now) =>
+          engineWarn(
+            `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now.join(", ")}); ` +
+              `see docker service logs of the cluster's ucp-interlock-extension service`,
+          ),
+      },
+      pending,
+    ),
   );
 }
 
@@ -224,5 +229,5 @@ export async function awaitRouting(
 ): Promise<void> {
   const routes = await routesOf(docker, await stackServices(docker, stack));
   if (routes.length)
-    await waitForInterlock(stack, timeoutMs, pollMs, () => unrouted(docker, routes));
+    await waitForInterlock(docker, stack, timeoutMs, pollMs, () => unrouted(docker, routes));
 }

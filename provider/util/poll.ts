@@ -3,6 +3,7 @@
  * pause, until a poll finds nothing pending or the bound has passed. Each wait names its bound
  * where it calls this, and what happens there: a failure, a warning, or what was seen last.
  */
+import type { Wakeup } from "../docker/events";
 import { pollPauses, sleep } from "./time";
 
 export interface PollOptions<T, R> {
@@ -17,6 +18,8 @@ export interface PollOptions<T, R> {
   /** Says what is pending, before a pause: when it changed since the last pause, or every time. */
   describe?: (pending: string) => void;
   everyPause?: boolean;
+  /** Ends a pause early when Swarm reports a change (../docker/events.ts). */
+  wakeup?: Wakeup;
   /** At the bound, with the last answer: throws, or returns what pollUntil returns. */
   onTimeout: (last: T) => R | Promise<R>;
 }
@@ -37,6 +40,7 @@ export async function pollUntil<T, R>(
     if (Date.now() > deadline) return options.onTimeout(answer);
     if (options.describe && (options.everyPause || pending !== said)) options.describe(pending);
     said = pending;
-    await sleep(pause());
+    if (options.wakeup) await options.wakeup.pause(pause());
+    else await sleep(pause());
   }
 }

@@ -102,4 +102,26 @@ describe("polling until nothing is pending", () => {
       (err) => err === failed,
     );
   });
+
+  it("pauses through the wake-up it is given, with its own schedule as each pause's bound", async () => {
+    const pauses: number[] = [];
+    const s = answering(["web 0/1"], ["web 0/1"], ["web 0/1"], []);
+    await pollUntil(
+      {
+        timeoutMs: 10_000,
+        pending: (p) => p.join(", "),
+        onTimeout: never,
+        wakeup: {
+          pause: async (ms) => {
+            pauses.push(ms);
+            return "event";
+          },
+          close: () => undefined,
+          opened: Promise.resolve(true),
+        },
+      },
+      s.step,
+    );
+    assert.deepStrictEqual(pauses, [100, 150, 225]);
+  });
 });
