@@ -26,6 +26,8 @@ const server = http.createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
     { socketPath: upstream, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
       res.writeHead(answer.statusCode, answer.rawHeaders);
+      // A stream (GET /events) gets its headers at once, as from the Engine itself.
+      res.flushHeaders();
       answer.pipe(res);
     },
   );
