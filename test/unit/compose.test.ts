@@ -7,6 +7,7 @@ import {
   serviceSpecs,
   validateRouting,
 } from "../../provider/swarm/compose";
+import { composeSchema, validatorCacheFile } from "../../provider/swarm/composeSchema";
 
 const blog = fs.readFileSync(path.join(__dirname, "../fixtures/docker-compose.yml"), "utf8");
 const ctx = { clusters: ["dev", "test", "prod"], collection: "/dev" };
@@ -104,5 +105,33 @@ describe("compose: the schema's validator", () => {
     assert.strictEqual(typeof compiled, "function");
     parse(blog);
     assert.strictEqual(cache[key], compiled);
+  });
+
+  it("is kept as Ajv's standalone code, which a later process loads, with the same verdicts", () => {
+    const file = validatorCacheFile(composeSchema());
+    const bad = [
+      blog.replace("replicas: 2", "replicas: two"),
+      blog.replace("image:", "imagee:"),
+      "services:\n  web:\n    image: x\n    ports: [{target: 80, published: many}]\n",
+    ];
+    const verdicts = () =>
+      bad.map((text) => {
+        try {
+          parseCompose(text);
+          return "accepted";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+    fs.rmSync(file, { force: true });
+    delete require.cache[file];
+    delete cache[key];
+    const compiled = verdicts();
+    assert.ok(fs.existsSync(file), "the compiled validator was written to the cache");
+    delete cache[key];
+    const loaded = verdicts();
+    assert.ok(require.cache[file], "the second validator came from the cache");
+    assert.deepStrictEqual(loaded, compiled);
+    assert.ok(compiled.every((v) => v !== "accepted"));
   });
 });
