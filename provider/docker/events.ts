@@ -6,6 +6,7 @@
  * task starting) and a daemon, proxy or dropped stream without events cost only the tick.
  */
 import type Dockerode from "dockerode";
+import { pollUntil, type PollOptions } from "../util/poll";
 import { sleep } from "../util/time";
 
 /** Why a pause ended. */
@@ -64,7 +65,6 @@ export function swarmWakeup(docker: Dockerode, types: string[]): Wakeup {
         });
         if (!arrived) return "tick";
       }
-      arrived = false;
       await sleep(SETTLE_MS);
       arrived = false;
       return "event";
@@ -88,4 +88,13 @@ export async function withWakeup<T>(
   } finally {
     wakeup.close();
   }
+}
+
+/** `pollUntil` whose pauses end early when Swarm reports a service change. */
+export function pollOnServiceEvents<T, R>(
+  docker: Dockerode,
+  options: PollOptions<T, R>,
+  step: () => Promise<T>,
+): Promise<T | R> {
+  return withWakeup(docker, ["service"], (wakeup) => pollUntil({ ...options, wakeup }, step));
 }

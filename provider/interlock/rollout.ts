@@ -31,7 +31,7 @@ import {
 } from "./schema";
 import { stringifyCoreConfig } from "./toml";
 import { encodeConfigText } from "./bytes";
-import { withWakeup } from "../docker/events";
+import { pollOnServiceEvents } from "../docker/events";
 import { pollUntil } from "../util/poll";
 
 /** Where progress lines go (the provider's stderr, shown by the engine). */
@@ -237,53 +237,51 @@ async function waitForRollout(
 ): Promise<"converged" | "superseded"> {
   let lastState = "";
   let lastReport = 0;
-  const outcome = await withWakeup(docker, ["service"], (wakeup) =>
-    pollUntil(
-      {
-        timeoutMs: opts.timeoutMs,
-        pollMs: opts.pollMs,
-        wakeup,
-        pending: (found) => (found ? "" : `${serviceName} to converge`),
-        onTimeout: async () => {
-          const service = await inspectCoreService(docker, serviceName);
-          throw await failRollout(
-            docker,
-            serviceName,
-            service,
-            swap,
-            opts,
-            "did not converge within the timeout",
-          );
-        },
-      },
-      async (): Promise<"converged" | "superseded" | undefined> => {
+  const outcome = await pollOnServiceEvents(
+    docker,
+    {
+      timeoutMs: opts.timeoutMs,
+      pollMs: opts.pollMs,
+      pending: (found) => (found ? "" : `${serviceName} to converge`),
+      onTimeout: async () => {
         const service = await inspectCoreService(docker, serviceName);
-        const status = service.UpdateStatus;
-        const fresh = status?.StartedAt
-          ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000
-          : false;
-        const state = fresh ? (status?.State ?? "") : "";
-        if (state !== lastState || Date.now() - lastReport > REPORT_EVERY_MS) {
-          opts.report(
-            `${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`,
-          );
-          lastState = state;
-          lastReport = Date.now();
-        }
-        const mounted = mountedConfig(service).ConfigID;
-        if (state === "completed" && mounted === swap.configId) {
-          if (await runningWith(docker, serviceName, swap.configId)) return "converged";
-        }
-        if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
-          // Neither ours nor the one we replaced: another writer updated the service after us.
-          return service.UpdateStatus?.State === "completed" ? "superseded" : undefined;
-        }
-        if (FAILED_STATES.includes(state)) {
-          throw await failRollout(docker, serviceName, service, swap, opts);
-        }
-        return undefined;
+        throw await failRollout(
+          docker,
+          serviceName,
+          service,
+          swap,
+          opts,
+          "did not converge within the timeout",
+        );
       },
-    ),
+    },
+    async (): Promise<"converged" | "superseded" | undefined> => {
+      const service = await inspectCoreService(docker, serviceName);
+      const status = service.UpdateStatus;
+      const fresh = status?.StartedAt
+        ? Date.parse(status.StartedAt) >= swap.startedAt - 60_000
+        : false;
+      const state = fresh ? (status?.State ?? "") : "";
+      if (state !== lastState || Date.now() - lastReport > REPORT_EVERY_MS) {
+        opts.report(
+          `${serviceName}: update ${state || "pending"}${status?.Message ? ` (${status.Message})` : ""}`,
+        );
+        lastState = state;
+        lastReport = Date.now();
+      }
+      const mounted = mountedConfig(service).ConfigID;
+      if (state === "completed" && mounted === swap.configId) {
+        if (await runningWith(docker, serviceName, swap.configId)) return "converged";
+      }
+      if (mounted !== swap.configId && mounted !== swap.previous.ConfigID) {
+        // Neither ours nor the one we replaced: another writer updated the service after us.
+        return service.UpdateStatus?.State === "completed" ? "superseded" : undefined;
+      }
+      if (FAILED_STATES.includes(state)) {
+        throw await failRollout(docker, serviceName, service, swap, opts);
+      }
+      return undefined;
+    },
   );
   return outcome!; // pollUntil returns only an answer that leaves nothing pending
 }

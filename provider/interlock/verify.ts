@@ -11,7 +11,7 @@ import { satisfies } from "./constraints";
 import { toNodeView } from "./live";
 import { Reporter } from "./rollout";
 import { CoreConfig, ExtensionSection, serviceNames } from "./schema";
-import { withWakeup } from "../docker/events";
+import { pollOnServiceEvents } from "../docker/events";
 import { pollUntil } from "../util/poll";
 
 /** What a stack outputs per cluster. */
@@ -236,32 +236,30 @@ export async function verifyClusters(
 ): Promise<Record<string, ClusterStatus>> {
   // Task failures count from a little before the wait: the rollout before it started them.
   const since = Date.now() - 5_000;
-  const verified = await withWakeup(docker, ["service"], (wakeup) =>
-    pollUntil(
-      {
-        timeoutMs,
-        pollMs,
-        wakeup,
-        pending: (s) => s.problems.join("; "),
-        describe: (now) => report(`waiting for service clusters: ${now}`),
-        onTimeout: (s) => {
-          throw new Error(
-            `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${s.problems.join("\n  - ")}\n` +
-              `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
-          );
-        },
+  const verified = await pollOnServiceEvents(
+    docker,
+    {
+      timeoutMs,
+      pollMs,
+      pending: (s) => s.problems.join("; "),
+      describe: (now) => report(`waiting for service clusters: ${now}`),
+      onTimeout: (s) => {
+        throw new Error(
+          `Interlock service clusters did not converge within ${Math.round(timeoutMs / 1000)} s:\n  - ${s.problems.join("\n  - ")}\n` +
+            `Check ingress node labels and free ports, or raise interlock-ingress:interlock.verifyTimeoutSeconds.`,
+        );
       },
-      async () => {
-        const snapshot = await clusterSnapshot(docker, config, owned, since);
-        if (snapshot.fatal.length) {
-          throw new Error(
-            `Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n  - ${snapshot.fatal.join("\n  - ")}\n` +
-              `See docker service ps --no-trunc <service>; the config stays rolled out, fix the cause and run up again.`,
-          );
-        }
-        return snapshot;
-      },
-    ),
+    },
+    async () => {
+      const snapshot = await clusterSnapshot(docker, config, owned, since);
+      if (snapshot.fatal.length) {
+        throw new Error(
+          `Interlock service clusters cannot start; Swarm keeps refusing their tasks:\n  - ${snapshot.fatal.join("\n  - ")}\n` +
+            `See docker service ps --no-trunc <service>; the config stays rolled out, fix the cause and run up again.`,
+        );
+      }
+      return snapshot;
+    },
   );
   return verified.clusters;
 }

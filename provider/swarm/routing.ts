@@ -11,8 +11,7 @@ import type { SwarmService } from "../docker/types";
 import type { ServiceSummary } from "./appStack";
 import { deepEqual } from "../util/canonical";
 import { engineWarn } from "../util/engineLog";
-import { withWakeup } from "../docker/events";
-import { pollUntil } from "../util/poll";
+import { pollOnServiceEvents } from "../docker/events";
 import { serviceTasks, stackServices } from "./stackObjects";
 
 /** Swarm update states in which a service's tasks are being replaced right now. */
@@ -201,22 +200,20 @@ async function waitForInterlock(
   pollMs: number,
   pending: () => Promise<string[]>,
 ): Promise<void> {
-  await withWakeup(docker, ["service"], (wakeup) =>
-    pollUntil(
-      {
-        timeoutMs,
-        pollMs,
-        wakeup,
-        pending: (now) => now.join(", "),
-        describe: (now) => console.error(`stack ${stack}: waiting for Interlock: ${now}`),
-        onTimeout: (now) =>
-          engineWarn(
-            `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now.join(", ")}); ` +
-              `see docker service logs of the cluster's ucp-interlock-extension service`,
-          ),
-      },
-      pending,
-    ),
+  await pollOnServiceEvents(
+    docker,
+    {
+      timeoutMs,
+      pollMs,
+      pending: (now) => now.join(", "),
+      describe: (now) => console.error(`stack ${stack}: waiting for Interlock: ${now}`),
+      onTimeout: (now) =>
+        engineWarn(
+          `stack ${stack}: Interlock has not finished within ${Math.round(timeoutMs / 1000)} s (waiting for ${now.join(", ")}); ` +
+            `see docker service logs of the cluster's ucp-interlock-extension service`,
+        ),
+    },
+    pending,
   );
 }
 
